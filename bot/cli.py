@@ -74,6 +74,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_start(args: argparse.Namespace) -> int:
+    """`rebound` alone: connect to Discord when a token is set, otherwise open the sandbox."""
+    config = _config(args)
+    if config.token:
+        return cmd_run(args)
+    print("No DISCORD_TOKEN is set, so Rebound opens the sandbox: a local practice server on this machine.\n"
+          "(Set DISCORD_TOKEN and run `rebound run` to connect to Discord.)\n")
+    return cmd_sandbox(args)
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox import run_sandbox
 
@@ -83,7 +93,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rebound", description="Rebound: a study-group bot for your exam retake.")
     parser.add_argument("--env-file", default=".env", help="read settings from this file too (default: .env)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.set_defaults(func=cmd_start, database="rebound-sandbox.db", script=None, files="sandbox-files")
+    sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Discord (needs DISCORD_TOKEN)").set_defaults(func=cmd_run)
     sandbox = sub.add_parser("sandbox", help="try Rebound on a local practice server, no token needed")
     sandbox.add_argument("--database", default="rebound-sandbox.db", help="default: ./rebound-sandbox.db")

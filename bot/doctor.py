@@ -85,7 +85,7 @@ def _data_loaders() -> list[tuple[str, Callable[[], str]]]:
     loaders.append(("exam catalogue", catalogue))
 
     def banks() -> str:
-        from bot.data.banks import load_shipped_banks
+        from bot.data.bank_loader import load_shipped_banks
 
         loaded = load_shipped_banks()
         return ", ".join(f"{code}: {len(bank.questions)} questions" for code, bank in sorted(loaded.items()))
