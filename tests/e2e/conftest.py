@@ -1,0 +1,63 @@
+"""End-to-end fixtures: the real Rebound bot, a fresh database and a fake clock, against the emulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import discord
+import pytest
+
+from bot.local import LocalWorld
+
+
+class World:
+    """What an end-to-end test works with: the emulator, the bot, the clock and a seeded server."""
+
+    def __init__(self, local: LocalWorld) -> None:
+        self.local = local
+        self.guild = local.emu.add_guild("Study Hall", owner="owner")
+        self._members: dict[str, Any] = {}
+
+    @property
+    def emu(self):
+        return self.local.emu
+
+    @property
+    def bot(self):
+        return self.local.bot
+
+    @property
+    def clock(self):
+        return self.local.clock
+
+    def member(self, name: str, *, manage_guild: bool = False):
+        """The server member called ``name`` (created on first use); ``manage_guild`` makes them an admin."""
+        if name not in self._members:
+            permissions = None
+            if manage_guild:
+                permissions = discord.Permissions(manage_guild=True).value
+            self._members[name] = (
+                self.guild.add_member(name, permissions=permissions) if permissions else self.guild.add_member(name)
+            )
+        return self._members[name]
+
+    async def advance(self, delta: timedelta | None = None, **kwargs: float) -> int:
+        return await self.local.advance(delta, **kwargs)
+
+    async def restart(self):
+        return await self.local.restart()
+
+
+@pytest.fixture
+async def world(tmp_path):
+    local = LocalWorld(database=str(tmp_path / "rebound-test.db"))
+    await local.start()
+    try:
+        yield World(local)
+    finally:
+        await local.stop()
+        unknown = list(local.emu.unknown_routes)
+        violations = list(local.emu.violations)
+    assert unknown == [], f"the bot called routes the emulator does not know: {unknown}"
+    assert violations == [], f"the bot sent requests Discord's spec would reject: {violations}"
