@@ -59,5 +59,10 @@ async def world(tmp_path):
         await local.stop()
         unknown = list(local.emu.unknown_routes)
         violations = list(local.emu.violations)
+        pings = [
+            (m.id, m.content[:60]) for m in local.emu.state.messages.values()
+            if m.pinged_users or m.pinged_roles or m.pinged_everyone
+        ]
     assert unknown == [], f"the bot called routes the emulator does not know: {unknown}"
     assert violations == [], f"the bot sent requests Discord's spec would reject: {violations}"
+    assert pings == [], f"the bot's messages pinged someone: {pings}"

@@ -37,3 +37,13 @@ async def test_settings_are_per_member(world):
     await world.member("dana").slash("settings timezone", name="Asia/Tokyo")
     shown = await world.member("erin").slash("settings show")
     assert "Asia/Tokyo" not in shown.content
+
+
+async def test_member_text_echoed_back_never_pings(world):
+    """Mentions typed into an option and echoed in the reply ping nobody."""
+    frank = world.member("frank")
+    target = world.member("grace")
+    reply = await frank.slash("settings timezone", name=f"@everyone {target.mention}")
+    assert "@everyone" in reply.content
+    assert reply.pinged_users == []
+    assert not reply.message.pinged_everyone
