@@ -6,13 +6,24 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.db.connection import Database
+from bot.services.banks import BankService
+from bot.services.practice import PracticeService
+from bot.services.quiz import QuizService
 from bot.services.settings import SettingsService
 
 
 @dataclass
 class Services:
     settings: SettingsService
+    practice: PracticeService
+    quiz: QuizService
+    banks: BankService
 
     @classmethod
     def build(cls, db: Database, clock: Clock) -> Services:
-        return cls(settings=SettingsService(db, clock))
+        return cls(
+            settings=SettingsService(db, clock),
+            practice=PracticeService(db, clock),
+            quiz=QuizService(db, clock),
+            banks=BankService(db, clock),
+        )
