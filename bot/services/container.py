@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.data.loader import load_catalogue
 from bot.db.connection import Database
 from bot.services.banks import BankService
+from bot.services.catalogue_service import CatalogueService
+from bot.services.exams import ExamService
 from bot.services.practice import PracticeService
 from bot.services.quiz import QuizService
 from bot.services.settings import SettingsService
@@ -15,14 +18,19 @@ from bot.services.settings import SettingsService
 @dataclass
 class Services:
     settings: SettingsService
+    catalogues: CatalogueService
+    exams: ExamService
     practice: PracticeService
     quiz: QuizService
     banks: BankService
 
     @classmethod
     def build(cls, db: Database, clock: Clock) -> Services:
+        catalogues = CatalogueService(load_catalogue)
         return cls(
             settings=SettingsService(db, clock),
+            catalogues=catalogues,
+            exams=ExamService(db, clock, catalogues),
             practice=PracticeService(db, clock),
             quiz=QuizService(db, clock),
             banks=BankService(db, clock),
