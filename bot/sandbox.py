@@ -14,7 +14,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ Commands (one per line; '#' starts a comment):
   dms                        the bot's direct messages to you
   channel #NAME              the latest messages in a channel
   time +1d | +3h | +30m | +2w   move the clock forward; whatever falls due is delivered
+  today YYYY-MM-DD [HH:MM]   set the date (UTC) before anything happens, so a script reads the same every day
   restart                    stop the bot and start it again on the same database
   expect "TEXT"              the last output must contain TEXT (scripts stop with an error if not)
   expect-not "TEXT"          the last output must not contain TEXT
@@ -119,6 +120,8 @@ class Sandbox:
                 self._channel(words)
             elif verb == "time":
                 await self._time(words)
+            elif verb == "today":
+                self._today(words)
             elif verb == "restart":
                 await self.world.restart()
                 self.say("The bot restarted on the same database.")
@@ -286,6 +289,17 @@ class Sandbox:
         for where, message in new:
             lines.append(f"--- {where} ---\n{render_message(message)}")
         self.say("\n".join(lines))
+
+    def _today(self, words: list[str]) -> None:
+        if len(words) not in (2, 3):
+            raise SandboxError("usage: today YYYY-MM-DD [HH:MM]")
+        text = " ".join(words[1:]) if len(words) == 3 else f"{words[1]} 09:00"
+        try:
+            when = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise SandboxError(f"couldn't read the date {text!r}; use YYYY-MM-DD [HH:MM]") from exc
+        self.world.clock.set(when)
+        self.say(f"It is now {when:%a %Y-%m-%d %H:%M} UTC.")
 
     def _new_messages(self) -> list[tuple[str, Any]]:
         state = self.world.emu.state
