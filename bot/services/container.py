@@ -10,8 +10,10 @@ from bot.db.connection import Database
 from bot.services.banks import BankService
 from bot.services.catalogue_service import CatalogueService
 from bot.services.exams import ExamService
+from bot.services.mocks import MockService
 from bot.services.practice import PracticeService
 from bot.services.quiz import QuizService
+from bot.services.readiness import ReadinessService
 from bot.services.settings import SettingsService
 
 
@@ -23,6 +25,8 @@ class Services:
     practice: PracticeService
     quiz: QuizService
     banks: BankService
+    mocks: MockService
+    readiness: ReadinessService
 
     @classmethod
     def build(cls, db: Database, clock: Clock) -> Services:
@@ -34,4 +38,6 @@ class Services:
             practice=PracticeService(db, clock),
             quiz=QuizService(db, clock),
             banks=BankService(db, clock),
+            mocks=MockService(db, clock),
+            readiness=ReadinessService(db, clock),
         )
