@@ -37,6 +37,10 @@ def unknown(kind: str) -> DiscordError:
     return DiscordError(404, codes[kind], f"Unknown {kind}")
 
 
+def missing_access() -> DiscordError:
+    return DiscordError(403, 50001, "Missing Access")
+
+
 def missing_permissions() -> DiscordError:
     return DiscordError(403, 50013, "Missing Permissions")
 

@@ -48,18 +48,20 @@ class Faults:
         """Delay matching requests by ``seconds`` of real time (every time unless ``times`` is given)."""
         self._rules.append(_Rule(re.compile(route_pattern), "latency", times=times, seconds=seconds))
 
-    def fail(self, route_pattern: str, status: int = 500, times: int = 1, *, code: int = 0,
-             message: str = "") -> None:
+    def fail(self, route_pattern: str, status: int = 500, times: int = 1, *, code: int = 0, message: str = "") -> None:
         """Answer matching requests with ``status`` (a JSON error body) ``times`` times."""
         text = message or {500: "500: Internal Server Error", 502: "502: Bad Gateway"}.get(status, f"{status}")
-        self._rules.append(_Rule(re.compile(route_pattern), "fail", times=times, status=status, code=code,
-                                 message=text))
+        self._rules.append(
+            _Rule(re.compile(route_pattern), "fail", times=times, status=status, code=code, message=text)
+        )
 
-    def rate_limit(self, route_pattern: str, times: int = 1, retry_after: float = 0.01, *,
-                   is_global: bool = False) -> None:
+    def rate_limit(
+        self, route_pattern: str, times: int = 1, retry_after: float = 0.01, *, is_global: bool = False
+    ) -> None:
         """Answer matching requests with a Via-marked 429 ``times`` times."""
-        self._rules.append(_Rule(re.compile(route_pattern), "rate_limit", times=times, retry_after=retry_after,
-                                 is_global=is_global))
+        self._rules.append(
+            _Rule(re.compile(route_pattern), "rate_limit", times=times, retry_after=retry_after, is_global=is_global)
+        )
 
     def clear(self) -> None:
         self._rules.clear()

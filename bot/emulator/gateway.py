@@ -105,8 +105,9 @@ class Gateway:
         session = self.by_shard.get(shard_id)
         return session is not None and session.connection is not None
 
-    def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None,
-                 shard_id: int | None = None) -> int | None:
+    def dispatch(
+        self, event: str, data: dict[str, Any], *, guild_id: int | None = None, shard_id: int | None = None
+    ) -> int | None:
         """Send (or buffer, while disconnected) an event on its shard; returns the shard used."""
         shard = self.shard_for_guild(guild_id) if shard_id is None else shard_id
         session = self.by_shard.get(shard)
@@ -146,7 +147,7 @@ class Gateway:
                     break
                 if not await self._on_payload(connection, payload):
                     break
-        except (ConnectionError, asyncio.CancelledError):
+        except ConnectionError:
             pass
         finally:
             self._detach(connection)
@@ -189,7 +190,9 @@ class Gateway:
         self.identifies += 1
         shard_id, shard_count = (data.get("shard") or [0, 1])[:2]
         session = Session(
-            id=secrets.token_hex(16), shard_id=int(shard_id), shard_count=int(shard_count),
+            id=secrets.token_hex(16),
+            shard_id=int(shard_id),
+            shard_count=int(shard_count),
             intents=int(data.get("intents", 0)),
         )
         old = self.by_shard.get(session.shard_id)
@@ -200,8 +203,12 @@ class Gateway:
         session.connection = connection
         connection.session = session
         state = self.emulator.state
-        guilds = [g for g in state.guilds.values()
-                  if self._guild_shard(g.id, session) == session.shard_id]
+        bot_id = self.emulator.application.bot_user_id
+        guilds = [
+            g
+            for g in state.guilds.values()
+            if bot_id in g.members and self._guild_shard(g.id, session) == session.shard_id
+        ]
         app = self.emulator.application
         ready = {
             "v": 10,
@@ -268,7 +275,7 @@ class Gateway:
         if data.get("user_ids"):
             wanted = {int(u) for u in data["user_ids"]}
             members = [m for m in members if m.user.id in wanted]
-        chunks = [members[i:i + 1000] for i in range(0, len(members), 1000)] or [[]]
+        chunks = [members[i : i + 1000] for i in range(0, len(members), 1000)] or [[]]
         for index, chunk in enumerate(chunks):
             payload = {
                 "guild_id": str(guild.id),

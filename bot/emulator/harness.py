@@ -106,8 +106,9 @@ class ChannelHandle:
         """Thread members (user ids)."""
         return set(self.record.thread_members)
 
-    def set_permissions(self, target: MemberHandle | RoleHandle | GuildHandle, *, allow: int = 0,
-                        deny: int = 0) -> None:
+    def set_permissions(
+        self, target: MemberHandle | RoleHandle | GuildHandle, *, allow: int = 0, deny: int = 0
+    ) -> None:
         """Add or replace a permission overwrite (``GuildHandle`` means @everyone)."""
         kind = 1 if isinstance(target, MemberHandle) else 0
         overwrites = [o for o in self.record.permission_overwrites if int(o["id"]) != target.id]
@@ -149,15 +150,28 @@ class MemberHandle:
     def open_dms(self) -> None:
         self.user.dms_open = True
 
+    def sees(self, message: Message) -> Reply:
+        """A message the bot posted (in a channel or DM), as something this member can click or select on."""
+        return ShownMessage(self.emu, message, self)
+
     async def dms(self) -> list[Message]:
         """Messages the bot sent to this user's DM channel, oldest first."""
         if self.user.dm_channel_id is None:
             return []
         return ChannelHandle(self.emu, self.emu.state.channels[self.user.dm_channel_id]).messages
 
-    async def slash(self, command: str, /, *, in_channel: ChannelHandle | None = None, dm: bool = False,
-                    options: dict[str, Any] | None = None, wait: bool = True,
-                    timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> Reply:
+    async def slash(
+        self,
+        command: str,
+        /,
+        *,
+        in_channel: ChannelHandle | None = None,
+        dm: bool = False,
+        options: dict[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
+        **kwargs: Any,
+    ) -> Reply:
         """Run ``/command`` (subcommands separated by spaces) and wait for the visible answer.
 
         Options are keyword arguments; an option whose name clashes with a parameter here goes in
@@ -172,15 +186,25 @@ class MemberHandle:
             await reply.wait(timeout)
         return reply
 
-    async def autocomplete(self, command: str, option: str, value: str, /, *,
-                           in_channel: ChannelHandle | None = None, dm: bool = False,
-                           options: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                           **kwargs: Any) -> list[dict[str, Any]]:
+    async def autocomplete(
+        self,
+        command: str,
+        option: str,
+        value: str,
+        /,
+        *,
+        in_channel: ChannelHandle | None = None,
+        dm: bool = False,
+        options: dict[str, Any] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        **kwargs: Any,
+    ) -> list[dict[str, Any]]:
         """Type ``value`` into ``option`` and return the choices the bot suggested."""
         values = {**(options or {}), **kwargs}
         target = self._channel(in_channel, dm)
-        data = self.emu.command_data(command, values, guild=None if dm else self.guild, user=self,
-                                     focused=(option, value))
+        data = self.emu.command_data(
+            command, values, guild=None if dm else self.guild, user=self, focused=(option, value)
+        )
         interaction = self.emu.dispatch_interaction(4, data, user=self, channel=target)
         reply = Reply(self.emu, interaction, self)
         await reply.wait(timeout)
@@ -248,12 +272,14 @@ class GuildHandle:
 
     def add_role(self, name: str, permissions: int = 0) -> RoleHandle:
         role = self.emu.state.add_role(self.record, name, permissions)
-        self.emu.gateway.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(self.id), "role": role.to_api()},
-                                  guild_id=self.id)
+        self.emu.gateway.dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(self.id), "role": role.to_api()}, guild_id=self.id
+        )
         return RoleHandle(self.emu, self.record, role)
 
-    def add_member(self, name: str, *, roles: list[RoleHandle | str | int] | None = None,
-                   permissions: int | None = None) -> MemberHandle:
+    def add_member(
+        self, name: str, *, roles: list[RoleHandle | str | int] | None = None, permissions: int | None = None
+    ) -> MemberHandle:
         """Add a person (a new user, or the existing user of that name) to this guild."""
         role_ids = [self._role_id(r) for r in roles or []]
         if permissions is not None:
@@ -275,15 +301,24 @@ class GuildHandle:
         removed = self.record.members.pop(member.id, None)
         if removed is None:
             raise HarnessError(f"{member.name} is not in {self.name}")
-        self.emu.gateway.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(self.id), "user": member.user.to_api()},
-                                  guild_id=self.id)
+        self.emu.gateway.dispatch(
+            "GUILD_MEMBER_REMOVE", {"guild_id": str(self.id), "user": member.user.to_api()}, guild_id=self.id
+        )
         self.emu.notify()
 
-    def add_channel(self, name: str, *, category: ChannelHandle | None = None, topic: str | None = None,
-                    overwrites: list[dict[str, Any]] | None = None, is_category: bool = False) -> ChannelHandle:
+    def add_channel(
+        self,
+        name: str,
+        *,
+        category: ChannelHandle | None = None,
+        topic: str | None = None,
+        overwrites: list[dict[str, Any]] | None = None,
+        is_category: bool = False,
+    ) -> ChannelHandle:
         kind = CHANNEL_CATEGORY if is_category else CHANNEL_TEXT
-        channel = self.emu.state.add_channel(self.record, name, kind, parent_id=category.id if category else None,
-                                             overwrites=overwrites, topic=topic)
+        channel = self.emu.state.add_channel(
+            self.record, name, kind, parent_id=category.id if category else None, overwrites=overwrites, topic=topic
+        )
         self.emu.gateway.dispatch("CHANNEL_CREATE", channel.to_api(), guild_id=self.id)
         self.emu.notify()
         return ChannelHandle(self.emu, channel)
@@ -323,8 +358,10 @@ class Reply:
             "follow-ups": len(i.followup_ids),
             "errors answered to the bot": i.errors or "none",
         }
-        return f"no visible answer to interaction {i.id} ({i.data.get('name') or i.data.get('custom_id')}) " \
-               f"within {timeout}s; seen: {seen}"
+        return (
+            f"no visible answer to interaction {i.id} ({i.data.get('name') or i.data.get('custom_id')}) "
+            f"within {timeout}s; seen: {seen}"
+        )
 
     # what the member sees ---------------------------------------------------------------------
     @property
@@ -405,8 +442,16 @@ class Reply:
         return [state.messages[i] for i in self.interaction.followup_ids if i in state.messages]
 
     # acting on it -----------------------------------------------------------------------------
-    async def click(self, label: str | None = None, *, index: int | None = None, custom_id: str | None = None,
-                    by: MemberHandle | None = None, wait: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Reply:
+    async def click(
+        self,
+        label: str | None = None,
+        *,
+        index: int | None = None,
+        custom_id: str | None = None,
+        by: MemberHandle | None = None,
+        wait: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Reply:
         """Press a button by label, 0-based index among buttons, or custom_id."""
         message = self._message_or_fail()
         buttons = [c for c in message.component_items() if c.get("type") == 2]
@@ -418,8 +463,16 @@ class Reply:
         data = {"custom_id": button["custom_id"], "component_type": 2}
         return await self._component(message, data, by, wait, timeout)
 
-    async def select(self, values: list[Any], *, index: int = 0, custom_id: str | None = None,
-                     by: MemberHandle | None = None, wait: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Reply:
+    async def select(
+        self,
+        values: list[Any],
+        *,
+        index: int = 0,
+        custom_id: str | None = None,
+        by: MemberHandle | None = None,
+        wait: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Reply:
         """Choose ``values`` in a select menu (0-based index among selects, or custom_id)."""
         message = self._message_or_fail()
         selects = message.selects
@@ -442,8 +495,9 @@ class Reply:
             data["resolved"] = resolved
         return await self._component(message, data, by, wait, timeout)
 
-    async def _component(self, message: Message, data: dict[str, Any], by: MemberHandle | None, wait: bool,
-                         timeout: float) -> Reply:
+    async def _component(
+        self, message: Message, data: dict[str, Any], by: MemberHandle | None, wait: bool, timeout: float
+    ) -> Reply:
         member = by or self.member
         if message.ephemeral and member.id != self.member.id:
             raise HarnessError("only the member who saw the ephemeral message can use it")
@@ -454,8 +508,14 @@ class Reply:
             await reply.wait(timeout)
         return reply
 
-    async def submit_modal(self, values: dict[str, str] | None = None, *, wait: bool = True,
-                           timeout: float = DEFAULT_TIMEOUT, **fields: str) -> Reply:
+    async def submit_modal(
+        self,
+        values: dict[str, str] | None = None,
+        *,
+        wait: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
+        **fields: str,
+    ) -> Reply:
         """Fill the modal's text inputs (by custom_id or label) and submit it."""
         modal = self.modal
         given = {**(values or {}), **fields}
@@ -494,20 +554,44 @@ class Reply:
         return reply
 
 
-def _pick(items: list[dict[str, Any]], *, label: str | None, index: int | None, custom_id: str | None,
-          what: str) -> dict[str, Any]:
+class ShownMessage(Reply):
+    """A bot message that is not an answer to this member's interaction (a DM, a channel post)."""
+
+    def __init__(self, emu: Emulator, message: Message, member: MemberHandle) -> None:
+        self.emu, self.member, self._message_id = emu, member, message.id
+
+    @property
+    def interaction(self) -> Interaction:  # type: ignore[override]
+        raise HarnessError("this message is not the answer to an interaction")
+
+    @property
+    def message(self) -> Message | None:
+        return self.emu.state.messages.get(self._message_id)
+
+    @property
+    def is_modal(self) -> bool:
+        return False
+
+    async def wait(self, timeout: float = DEFAULT_TIMEOUT) -> Reply:
+        return self
+
+
+def _pick(
+    items: list[dict[str, Any]], *, label: str | None, index: int | None, custom_id: str | None, what: str
+) -> dict[str, Any]:
     if custom_id is not None:
         matches = [i for i in items if i.get("custom_id") == custom_id]
     elif label is not None:
         matches = [i for i in items if i.get("label") == label]
     elif index is not None:
-        matches = items[index:index + 1] if 0 <= index < len(items) else []
+        matches = items[index : index + 1] if 0 <= index < len(items) else []
     else:
         matches = items[:1]
     if not matches:
         shown = [i.get("label") or i.get("custom_id") for i in items]
-        raise HarnessError(f"no {what} matching label={label!r} index={index!r} custom_id={custom_id!r}; "
-                           f"the message has {shown}")
+        raise HarnessError(
+            f"no {what} matching label={label!r} index={index!r} custom_id={custom_id!r}; the message has {shown}"
+        )
     return matches[0]
 
 
@@ -528,8 +612,14 @@ class HarnessMixin:
     def attachment(self: Emulator, filename: str, data: bytes, content_type: str | None = None) -> AttachmentUpload:
         return AttachmentUpload(filename, data, content_type)
 
-    def add_guild(self: Emulator, name: str, owner: str = "owner", *, shard_id: int | None = None,
-                  bot_permissions: int = perms.BOT_DEFAULT) -> GuildHandle:
+    def add_guild(
+        self: Emulator,
+        name: str,
+        owner: str = "owner",
+        *,
+        shard_id: int | None = None,
+        bot_permissions: int = perms.BOT_DEFAULT,
+    ) -> GuildHandle:
         """A guild with #general (its system channel), @everyone, the owner and the bot as members."""
         guild = self.new_guild_record(name, owner, shard_id=shard_id, bot_permissions=bot_permissions)
         self.gateway.dispatch("GUILD_CREATE", self.guild_create_payload(guild), guild_id=guild.id)
@@ -549,8 +639,9 @@ class HarnessMixin:
     async def drop_gateway(self: Emulator, shard_id: int | None = None) -> int:
         return await self.gateway.drop(shard_id)
 
-    async def wait_for(self: Emulator, predicate: Callable[[], Any], timeout: float = DEFAULT_TIMEOUT,
-                       message: str = "condition") -> Any:
+    async def wait_for(
+        self: Emulator, predicate: Callable[[], Any], timeout: float = DEFAULT_TIMEOUT, message: str = "condition"
+    ) -> Any:
         """Re-check ``predicate`` on every emulator change (and every 20 ms for bot-side state)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -605,8 +696,15 @@ class HarnessMixin:
             registered += [c["name"] for c in self.state.guild_commands.get(guild.id, [])]
         raise HarnessError(f"/{name} is not registered (registered: {sorted(registered)})")
 
-    def command_data(self: Emulator, path: str, values: dict[str, Any], *, guild: Guild | None,
-                     user: MemberHandle, focused: tuple[str, str] | None = None) -> dict[str, Any]:
+    def command_data(
+        self: Emulator,
+        path: str,
+        values: dict[str, Any],
+        *,
+        guild: Guild | None,
+        user: MemberHandle,
+        focused: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
         parts = path.split()
         if not parts:
             raise HarnessError("empty command")
@@ -619,8 +717,14 @@ class HarnessMixin:
             data["guild_id"] = command["guild_id"]
         container, node = data, command
         for sub in parts[1:]:
-            option = next((o for o in node.get("options") or [] if o["name"] == sub
-                           and o["type"] in (OPTION_SUB_COMMAND, OPTION_SUB_COMMAND_GROUP)), None)
+            option = next(
+                (
+                    o
+                    for o in node.get("options") or []
+                    if o["name"] == sub and o["type"] in (OPTION_SUB_COMMAND, OPTION_SUB_COMMAND_GROUP)
+                ),
+                None,
+            )
             if option is None:
                 raise HarnessError(f"/{path}: {sub!r} is not a subcommand of {node['name']!r}")
             entry: dict[str, Any] = {"name": sub, "type": option["type"], "options": []}
@@ -653,8 +757,9 @@ class HarnessMixin:
             data["resolved"] = resolved
         return data
 
-    def _check_command_permission(self: Emulator, command: dict[str, Any], guild: Guild | None,
-                                  user: MemberHandle) -> None:
+    def _check_command_permission(
+        self: Emulator, command: dict[str, Any], guild: Guild | None, user: MemberHandle
+    ) -> None:
         required = command.get("default_member_permissions")
         if guild is None or required in (None, ""):
             return
@@ -662,8 +767,14 @@ class HarnessMixin:
         if int(required) & have != int(required):
             raise HarnessError(f"{user.name} cannot see /{command['name']} (needs permissions {required})")
 
-    def _option_value(self: Emulator, path: str, definition: dict[str, Any], value: Any,
-                      resolved: dict[str, dict[str, Any]], guild: Guild | None) -> Any:
+    def _option_value(
+        self: Emulator,
+        path: str,
+        definition: dict[str, Any],
+        value: Any,
+        resolved: dict[str, dict[str, Any]],
+        guild: Guild | None,
+    ) -> Any:
         kind, name = definition["type"], definition["name"]
 
         def wrong(expected: str) -> HarnessError:
@@ -684,12 +795,20 @@ class HarnessMixin:
             if not isinstance(value, bool):
                 raise wrong("a boolean")
         elif kind in (OPTION_USER, OPTION_CHANNEL, OPTION_ROLE, OPTION_MENTIONABLE, OPTION_ATTACHMENT):
-            expected = {OPTION_USER: (MemberHandle,), OPTION_CHANNEL: (ChannelHandle,), OPTION_ROLE: (RoleHandle,),
-                        OPTION_MENTIONABLE: (MemberHandle, RoleHandle), OPTION_ATTACHMENT: (AttachmentUpload,)}[kind]
+            expected = {
+                OPTION_USER: (MemberHandle,),
+                OPTION_CHANNEL: (ChannelHandle,),
+                OPTION_ROLE: (RoleHandle,),
+                OPTION_MENTIONABLE: (MemberHandle, RoleHandle),
+                OPTION_ATTACHMENT: (AttachmentUpload,),
+            }[kind]
             if not isinstance(value, expected):
                 raise wrong(" or ".join(t.__name__ for t in expected))
-            if kind == OPTION_CHANNEL and definition.get("channel_types") and \
-                    value.record.type not in definition["channel_types"]:
+            if (
+                kind == OPTION_CHANNEL
+                and definition.get("channel_types")
+                and value.record.type not in definition["channel_types"]
+            ):
                 raise wrong(f"a channel of type {definition['channel_types']}")
             return str(self.resolve_value(value, resolved, guild))
         if kind in (OPTION_INTEGER, OPTION_NUMBER):
@@ -712,9 +831,14 @@ class HarnessMixin:
             return value.id
         if isinstance(value, ChannelHandle):
             channel = value.record
-            entry = {"id": str(channel.id), "name": channel.name, "type": channel.type,
-                     "permissions": str(self.state.member_permissions(guild, self.application.bot_user_id, channel)
-                                        if guild else 0)}
+            entry = {
+                "id": str(channel.id),
+                "name": channel.name,
+                "type": channel.type,
+                "permissions": str(
+                    self.state.member_permissions(guild, self.application.bot_user_id, channel) if guild else 0
+                ),
+            }
             if channel.parent_id:
                 entry["parent_id"] = str(channel.parent_id)
             if channel.is_thread:
@@ -727,16 +851,27 @@ class HarnessMixin:
         if isinstance(value, AttachmentUpload):
             attachment_id = self.state.ids.next()
             attachment = Attachment(
-                id=attachment_id, filename=value.filename, data=value.data, content_type=value.content_type,
-                url=f"{self.base_url}/attachments/0/{attachment_id}/{value.filename}", ephemeral=True,
+                id=attachment_id,
+                filename=value.filename,
+                data=value.data,
+                content_type=value.content_type,
+                url=f"{self.base_url}/attachments/0/{attachment_id}/{value.filename}",
+                ephemeral=True,
             )
             self.state.attachments[attachment_id] = attachment
             resolved.setdefault("attachments", {})[str(attachment_id)] = attachment.to_api()
             return attachment_id
         raise HarnessError(f"cannot resolve {value!r}")
 
-    def dispatch_interaction(self: Emulator, kind: int, data: dict[str, Any], *, user: MemberHandle,
-                             channel: Channel, message: Message | None = None) -> Interaction:
+    def dispatch_interaction(
+        self: Emulator,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        user: MemberHandle,
+        channel: Channel,
+        message: Message | None = None,
+    ) -> Interaction:
         """Record an interaction and send INTERACTION_CREATE on the guild's shard (DMs: shard 0)."""
         guild = self.state.guilds.get(channel.guild_id) if channel.guild_id else None
         if guild is not None:
@@ -746,20 +881,27 @@ class HarnessMixin:
             if not seen & perms.VIEW_CHANNEL:
                 raise HarnessError(f"{user.name} cannot see #{channel.name}")
         interaction = self.state.new_interaction(
-            type=kind, application_id=self.application.id, user_id=user.id, channel_id=channel.id,
-            guild_id=guild.id if guild else None, data=data, created_at=self.time(),
+            type=kind,
+            application_id=self.application.id,
+            user_id=user.id,
+            channel_id=channel.id,
+            guild_id=guild.id if guild else None,
+            data=data,
+            created_at=self.time(),
             source_message_id=message.id if message is not None else None,
         )
         payload = self.interaction_payload(interaction, guild, channel, message)
-        shard = self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id if guild else None,
-                                      shard_id=None if guild else 0)
+        shard = self.gateway.dispatch(
+            "INTERACTION_CREATE", payload, guild_id=guild.id if guild else None, shard_id=None if guild else 0
+        )
         if shard is None:
             raise HarnessError("the bot is not connected to the gateway (no session for that shard)")
         interaction.shard_id = shard
         return interaction
 
-    def interaction_payload(self: Emulator, interaction: Interaction, guild: Guild | None, channel: Channel,
-                            message: Message | None) -> dict[str, Any]:
+    def interaction_payload(
+        self: Emulator, interaction: Interaction, guild: Guild | None, channel: Channel, message: Message | None
+    ) -> dict[str, Any]:
         bot_id = self.application.bot_user_id
         user = self.state.users[interaction.user_id]
         payload: dict[str, Any] = {
@@ -793,8 +935,13 @@ class HarnessMixin:
             payload.update(
                 {
                     "user": user.to_api(),
-                    "app_permissions": str(perms.VIEW_CHANNEL | perms.SEND_MESSAGES | perms.EMBED_LINKS
-                                           | perms.ATTACH_FILES | perms.READ_MESSAGE_HISTORY),
+                    "app_permissions": str(
+                        perms.VIEW_CHANNEL
+                        | perms.SEND_MESSAGES
+                        | perms.EMBED_LINKS
+                        | perms.ATTACH_FILES
+                        | perms.READ_MESSAGE_HISTORY
+                    ),
                     "authorizing_integration_owners": {"0": "0"},
                     "context": 1,
                 }

@@ -23,7 +23,8 @@ def check_discord_internals() -> None:
         problems.append("discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY (a yarl.URL) is missing")
     if problems:
         raise DiscordInternalsChanged(
-            f"discord.py {discord.__version__} changed its internals: " + "; ".join(problems)
+            f"discord.py {discord.__version__} changed its internals: "
+            + "; ".join(problems)
             + ". Update bot/emulator/patching.py to the new attribute names."
         )
 

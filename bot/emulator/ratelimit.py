@@ -73,7 +73,8 @@ class RateLimiter:
             key = f"{route_bucket}:{major}"
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = self._buckets[key] = Bucket(self.limits.messages_per_channel, self.limits.message_window_seconds)
+                limits = self.limits
+                bucket = self._buckets[key] = Bucket(limits.messages_per_channel, limits.message_window_seconds)
         if counts_globally:
             wait = self._global.take(now)
             if wait:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import permissions as perms
 from . import rules
-from .errors import DiscordError, FormErrors, cannot_dm, missing_permissions, unknown
+from .errors import DiscordError, FormErrors, cannot_dm, missing_access, missing_permissions, unknown
 from .state import (
     CHANNEL_CATEGORY,
     CHANNEL_DM,
@@ -23,6 +23,7 @@ from .state import (
     Guild,
     Interaction,
     Message,
+    normalise_components,
 )
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class RestApi:
         if channel is None or channel.deleted:
             raise unknown("Channel")
         if channel.guild_id is not None and self.bot_id not in self.state.guilds[channel.guild_id].members:
-            raise missing_permissions()
+            raise missing_access()
         return channel
 
     def guild(self, guild_id: Any) -> Guild:
@@ -160,6 +161,9 @@ class RestApi:
         if guild is None:
             return
         have = self.state.member_permissions(guild, self.bot_id, channel)
+        # Discord answers 50001 Missing Access when the channel is invisible, 50013 for any other bit.
+        if needed & perms.VIEW_CHANNEL and not have & perms.VIEW_CHANNEL:
+            raise missing_access()
         if have & needed != needed:
             raise missing_permissions()
 
@@ -168,7 +172,12 @@ class RestApi:
 
     # identity ----------------------------------------------------------------------------------
     async def get_me(self, req: ApiRequest) -> tuple[int, Any]:
-        return 200, self.state.users[self.bot_id].to_api()
+        return 200, {
+            **self.state.users[self.bot_id].to_api(),
+            "mfa_enabled": False,
+            "locale": "en-US",
+            "verified": True,
+        }
 
     async def get_user(self, req: ApiRequest) -> tuple[int, Any]:
         user = self.state.users.get(_int(req.params["user_id"]))
@@ -196,8 +205,12 @@ class RestApi:
 
     def _store_commands(self, body: Any, existing: list[dict[str, Any]], *, guild_id: int | None) -> list[dict]:
         if not isinstance(body, list):
-            raise DiscordError(400, 50035, "Invalid Form Body",
-                               {"_errors": [{"code": "BASE_TYPE_ARRAY", "message": "Must be an array."}]})
+            raise DiscordError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {"_errors": [{"code": "BASE_TYPE_ARRAY", "message": "Must be an array."}]},
+            )
         rules.validate_commands(body, global_scope=guild_id is None)
         by_name = {(c.get("type", 1), c["name"]): c for c in existing}
         stored = []
@@ -222,6 +235,11 @@ class RestApi:
             **{k: v for k, v in command.items() if k not in ("id", "application_id", "version")},
         }
         record["type"] = int(record.get("type") or 1)
+        # Discord fills in the defaults: installable to guilds, usable in guilds, bot DMs and private channels.
+        if record.get("integration_types") is None:
+            record["integration_types"] = [0]
+        if record.get("contexts") is None:
+            record["contexts"] = [0, 1, 2]
         if guild_id is not None:
             record["guild_id"] = str(guild_id)
         return record
@@ -238,8 +256,11 @@ class RestApi:
     async def post_global_command(self, req: ApiRequest) -> tuple[int, Any]:
         self._check_app(req)
         body = req.body if isinstance(req.body, dict) else {}
-        others = [c for c in self.state.global_commands
-                  if (c["type"], c["name"]) != (int(body.get("type") or 1), body.get("name"))]
+        others = [
+            c
+            for c in self.state.global_commands
+            if (c["type"], c["name"]) != (int(body.get("type") or 1), body.get("name"))
+        ]
         merged = self._store_commands([*others, body], self.state.global_commands, guild_id=None)
         self.state.global_commands = merged
         return 201, merged[-1]
@@ -256,8 +277,15 @@ class RestApi:
         return 200, self.state.guild_commands[guild.id]
 
     # messages: building ------------------------------------------------------------------------
-    def _attachments(self, channel: Channel, payload: dict[str, Any], files: list[Upload],
-                     keep: list[Attachment] | None, *, ephemeral: bool = False) -> list[Attachment]:
+    def _attachments(
+        self,
+        channel: Channel,
+        payload: dict[str, Any],
+        files: list[Upload],
+        keep: list[Attachment] | None,
+        *,
+        ephemeral: bool = False,
+    ) -> list[Attachment]:
         """Existing attachments named in ``attachments`` stay; new ones come from ``files[n]``."""
         by_index = {f.index: f for f in files}
         existing = {a.id: a for a in keep or []}
@@ -276,27 +304,42 @@ class RestApi:
             if upload is None:
                 continue
             used.add(ident)
-            result.append(self._new_attachment(channel, upload, entry.get("filename"), entry.get("description"),
-                                               ephemeral=ephemeral))
+            result.append(
+                self._new_attachment(
+                    channel, upload, entry.get("filename"), entry.get("description"), ephemeral=ephemeral
+                )
+            )
         for upload in files:
             if upload.index not in used and not any(_int(e.get("id")) == upload.index for e in listed):
                 result.append(self._new_attachment(channel, upload, None, None, ephemeral=ephemeral))
         return result
 
-    def _new_attachment(self, channel: Channel, upload: Upload, filename: str | None, description: str | None,
-                        *, ephemeral: bool) -> Attachment:
+    def _new_attachment(
+        self, channel: Channel, upload: Upload, filename: str | None, description: str | None, *, ephemeral: bool
+    ) -> Attachment:
         attachment_id = self.state.ids.next()
         name = filename or upload.filename
         attachment = Attachment(
-            id=attachment_id, filename=name, data=upload.data,
+            id=attachment_id,
+            filename=name,
+            data=upload.data,
             url=f"{self.emu.base_url}/attachments/{channel.id}/{attachment_id}/{name}",
-            content_type=upload.content_type, description=description, ephemeral=ephemeral,
+            content_type=upload.content_type,
+            description=description,
+            ephemeral=ephemeral,
         )
         self.state.attachments[attachment_id] = attachment
         return attachment
 
-    def _build_message(self, channel: Channel, payload: dict[str, Any], files: list[Upload], *,
-                       flags: int = 0, interaction: Interaction | None = None) -> Message:
+    def _build_message(
+        self,
+        channel: Channel,
+        payload: dict[str, Any],
+        files: list[Upload],
+        *,
+        flags: int = 0,
+        interaction: Interaction | None = None,
+    ) -> Message:
         message = Message(
             id=self.state.ids.next(),
             channel_id=channel.id,
@@ -304,7 +347,7 @@ class RestApi:
             author=self.state.users[self.bot_id],
             content=payload.get("content") or "",
             embeds=list(payload.get("embeds") or []),
-            components=list(payload.get("components") or []),
+            components=normalise_components(payload.get("components") or []),
             flags=flags,
             allowed_mentions=payload.get("allowed_mentions"),
             tts=bool(payload.get("tts")),
@@ -317,8 +360,16 @@ class RestApi:
             target = self.state.messages.get(_int(reference["message_id"]))
             if target is None:
                 if reference.get("fail_if_not_exists", True):
-                    raise DiscordError(400, 50035, "Invalid Form Body", {"message_reference": {"_errors": [
-                        {"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}})
+                    raise DiscordError(
+                        400,
+                        50035,
+                        "Invalid Form Body",
+                        {
+                            "message_reference": {
+                                "_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]
+                            }
+                        },
+                    )
             else:
                 message.type = 19
                 message.message_reference = {"message_id": str(target.id), "channel_id": str(target.channel_id)}
@@ -345,7 +396,7 @@ class RestApi:
         if "embeds" in payload:
             message.embeds = list(payload.get("embeds") or [])
         if "components" in payload:
-            message.components = list(payload.get("components") or [])
+            message.components = normalise_components(payload.get("components") or [])
         if "allowed_mentions" in payload:
             message.allowed_mentions = payload.get("allowed_mentions")
         if "flags" in payload and payload["flags"] is not None:
@@ -354,8 +405,9 @@ class RestApi:
             message.flags = keep | (int(payload["flags"]) & ((1 << 2) | rules.IS_COMPONENTS_V2))
         if "attachments" in payload or files:
             channel = self.state.channels[message.channel_id]
-            message.attachments = self._attachments(channel, payload, files, message.attachments,
-                                                    ephemeral=message.ephemeral)
+            message.attachments = self._attachments(
+                channel, payload, files, message.attachments, ephemeral=message.ephemeral
+            )
         message.flags &= ~FLAG_LOADING
         message.edited_timestamp = self.emu.iso_now()
         message.compute_pings()
@@ -404,7 +456,8 @@ class RestApi:
         self.require(channel, perms.VIEW_CHANNEL | perms.READ_MESSAGE_HISTORY)
         limit = max(1, min(100, _int(req.query.get("limit", 50))))
         found = self.state.history(
-            channel, limit=limit,
+            channel,
+            limit=limit,
             before=_int(req.query["before"]) if "before" in req.query else None,
             after=_int(req.query["after"]) if "after" in req.query else None,
             around=_int(req.query["around"]) if "around" in req.query else None,
@@ -471,16 +524,22 @@ class RestApi:
             errors.add(("type",), "BASE_TYPE_CHOICES", "Value must be one of {0, 4}.")
         errors.raise_if_any()
         parent = _int(body["parent_id"]) if body.get("parent_id") else None
-        if parent is not None and (self.state.channels.get(parent) is None
-                                   or self.state.channels[parent].type != CHANNEL_CATEGORY):
+        if parent is not None and (
+            self.state.channels.get(parent) is None or self.state.channels[parent].type != CHANNEL_CATEGORY
+        ):
             raise unknown("Channel")
         overwrites = [
-            {"id": str(o["id"]), "type": int(o.get("type", 0)), "allow": str(o.get("allow", 0)),
-             "deny": str(o.get("deny", 0))}
+            {
+                "id": str(o["id"]),
+                "type": int(o.get("type", 0)),
+                "allow": str(o.get("allow", 0)),
+                "deny": str(o.get("deny", 0)),
+            }
             for o in body.get("permission_overwrites") or []
         ]
-        channel = self.state.add_channel(guild, name, kind, parent_id=parent, overwrites=overwrites,
-                                         topic=body.get("topic"))
+        channel = self.state.add_channel(
+            guild, name, kind, parent_id=parent, overwrites=overwrites, topic=body.get("topic")
+        )
         self.emu.gateway.dispatch("CHANNEL_CREATE", channel.to_api(), guild_id=guild.id)
         self.emu.notify()
         return 201, channel.to_api()
@@ -493,14 +552,26 @@ class RestApi:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         kind = int(body.get("type") or CHANNEL_PRIVATE_THREAD)
         if kind not in (CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD):
-            raise DiscordError(400, 50035, "Invalid Form Body", {"type": {"_errors": [
-                {"code": "BASE_TYPE_CHOICES", "message": "Value must be one of {11, 12}."}]}})
+            raise DiscordError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {"type": {"_errors": [{"code": "BASE_TYPE_CHOICES", "message": "Value must be one of {11, 12}."}]}},
+            )
         needed = perms.CREATE_PRIVATE_THREADS if kind == CHANNEL_PRIVATE_THREAD else perms.CREATE_PUBLIC_THREADS
         self.require(parent, perms.VIEW_CHANNEL | needed)
         name = body.get("name")
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
-            raise DiscordError(400, 50035, "Invalid Form Body", {"name": {"_errors": [
-                {"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]}})
+            raise DiscordError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "name": {
+                        "_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]
+                    }
+                },
+            )
         guild = self.state.guilds[parent.guild_id or 0]
         thread = self.state.add_channel(guild, name, kind, parent_id=parent.id)
         thread.owner_id = self.bot_id
@@ -568,14 +639,19 @@ class RestApi:
             raise missing_permissions()
         name = body.get("name") or "new role"
         if len(name) > 100:
-            raise DiscordError(400, 50035, "Invalid Form Body", {"name": {"_errors": [
-                {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 100 or fewer in length."}]}})
+            raise DiscordError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {"name": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 100 or fewer in length."}]}},
+            )
         role = self.state.add_role(guild, name, max(wanted, 0))
         role.color = _int(body.get("color") or 0)
         role.hoist = bool(body.get("hoist"))
         role.mentionable = bool(body.get("mentionable"))
-        self.emu.gateway.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_api()},
-                                  guild_id=guild.id)
+        self.emu.gateway.dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_api()}, guild_id=guild.id
+        )
         self.emu.notify()
         return 200, role.to_api()
 
@@ -623,8 +699,9 @@ class RestApi:
         return 204, None
 
     def _member_updated(self, guild: Guild, member: Any) -> None:
-        self.emu.gateway.dispatch("GUILD_MEMBER_UPDATE", {"guild_id": str(guild.id), **member.to_api()},
-                                  guild_id=guild.id)
+        self.emu.gateway.dispatch(
+            "GUILD_MEMBER_UPDATE", {"guild_id": str(guild.id), **member.to_api()}, guild_id=guild.id
+        )
         self.emu.notify()
 
     # interactions ------------------------------------------------------------------------------
@@ -653,7 +730,6 @@ class RestApi:
             self.state.store_message(message, in_history=not message.ephemeral)
             interaction.original_message_id = message.id
             info["response_message_loading"] = True
-            resource["message"] = self.message_json(message)
         elif kind in (6, 7):
             if not component_based:
                 raise _invalid_callback_type(kind)
@@ -683,6 +759,9 @@ class RestApi:
             info["response_message_ephemeral"] = original.ephemeral
         interaction.notify()
         self.emu.notify()
+        # The spec's callback resources are messages for types 4 and 7 only; other types carry none.
+        if "message" not in resource:
+            return 200, {"interaction": info}
         return 200, {"interaction": info, "resource": resource}
 
     def _webhook_interaction(self, req: ApiRequest) -> Interaction:
@@ -699,8 +778,12 @@ class RestApi:
         payload = req.body if isinstance(req.body, dict) else {}
         rules.validate_message(payload, has_files=bool(req.files))
         original = self.state.messages.get(interaction.original_message_id or 0)
-        if (interaction.response_type == 5 and original is not None and original.flags & FLAG_LOADING
-                and not interaction.original_edited):
+        if (
+            interaction.response_type == 5
+            and original is not None
+            and original.flags & FLAG_LOADING
+            and not interaction.original_edited
+        ):
             # Discord docs, "Create Followup Message": right after a deferred channel message, this
             # edits the loading message instead, keeping the ephemerality chosen at defer time.
             self._apply_edit(original, payload, req.files)
@@ -770,6 +853,18 @@ class RestApi:
 
 
 def _invalid_callback_type(kind: int) -> DiscordError:
-    return DiscordError(400, 50035, "Invalid Form Body", {"type": {"_errors": [
-        {"code": "INTERACTION_CALLBACK_TYPE_INVALID", "message": f"Interaction callback type {kind} is not valid here"}
-    ]}})
+    return DiscordError(
+        400,
+        50035,
+        "Invalid Form Body",
+        {
+            "type": {
+                "_errors": [
+                    {
+                        "code": "INTERACTION_CALLBACK_TYPE_INVALID",
+                        "message": f"Interaction callback type {kind} is not valid here",
+                    }
+                ]
+            }
+        },
+    )

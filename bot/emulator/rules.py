@@ -63,8 +63,15 @@ def validate_message(payload: dict[str, Any], *, has_files: bool = False, creati
     flags = int(payload.get("flags") or 0)
     _validate_components(errors, components, v2=bool(flags & IS_COMPONENTS_V2))
     errors.raise_if_any()
-    if creating and not (content or embeds or components or has_files or payload.get("attachments")
-                         or payload.get("sticker_ids") or payload.get("poll")):
+    if creating and not (
+        content
+        or embeds
+        or components
+        or has_files
+        or payload.get("attachments")
+        or payload.get("sticker_ids")
+        or payload.get("poll")
+    ):
         raise DiscordError(400, 50006, "Cannot send an empty message")
 
 
@@ -110,23 +117,25 @@ def _validate_components(errors: FormErrors, rows: list[dict[str, Any]], *, v2: 
     for r_index, row in enumerate(rows):
         base = ("components", r_index)
         if row.get("type") != 1:
-            errors.add((*base, "type"), "UNION_TYPE_CHOICES", "Value of field \"type\" must be one of (1,).")
+            errors.add((*base, "type"), "UNION_TYPE_CHOICES", 'Value of field "type" must be one of (1,).')
             continue
         children = row.get("components") or []
         if not children:
             errors.add((*base, "components"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
         selects = [c for c in children if c.get("type") in SELECT_TYPES]
         if selects and len(children) > 1:
-            errors.add((*base, "components"), "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                       "The specified component exceeds the maximum width")
+            errors.add(
+                (*base, "components"),
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "The specified component exceeds the maximum width",
+            )
         if len(children) > BUTTONS_PER_ROW:
             _too_long(errors, (*base, "components"), BUTTONS_PER_ROW)
         for c_index, child in enumerate(children):
             _validate_component(errors, (*base, "components", c_index), child, seen)
 
 
-def _validate_component(errors: FormErrors, path: tuple[str | int, ...], item: dict[str, Any],
-                        seen: set[str]) -> None:
+def _validate_component(errors: FormErrors, path: tuple[str | int, ...], item: dict[str, Any], seen: set[str]) -> None:
     kind = item.get("type")
     custom_id = item.get("custom_id")
     if kind == 2:
@@ -144,8 +153,9 @@ def _validate_component(errors: FormErrors, path: tuple[str | int, ...], item: d
             return
         _check_length(errors, (*path, "custom_id"), custom_id, CUSTOM_ID_MAX)
         if custom_id in seen:
-            errors.add((*path, "custom_id"), "COMPONENT_CUSTOM_ID_DUPLICATED",
-                       "Component custom id cannot be duplicated")
+            errors.add(
+                (*path, "custom_id"), "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
+            )
         seen.add(custom_id)
     if kind == 3:
         options = item.get("options") or []
@@ -194,7 +204,9 @@ def validate_autocomplete(data: dict[str, Any]) -> None:
     for index, choice in enumerate(choices):
         name = choice.get("name") or ""
         if not 1 <= len(name) <= 100:
-            errors.add(("data", "choices", index, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            errors.add(
+                ("data", "choices", index, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+            )
     errors.raise_if_any()
 
 
@@ -223,14 +235,19 @@ def validate_commands(commands: list[dict[str, Any]], *, global_scope: bool) -> 
         name = command.get("name")
         key = (kind, str(name))
         if key in seen:
-            errors.add((index, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", f"Application command names must be unique: {name}")
+            errors.add(
+                (index, "name"),
+                "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                f"Application command names must be unique: {name}",
+            )
         seen.add(key)
         _validate_command_node(errors, (index,), command, chat_input=kind == 1, top=True)
     errors.raise_if_any()
 
 
-def _validate_command_node(errors: FormErrors, path: tuple[str | int, ...], node: dict[str, Any], *,
-                           chat_input: bool, top: bool = False) -> None:
+def _validate_command_node(
+    errors: FormErrors, path: tuple[str | int, ...], node: dict[str, Any], *, chat_input: bool, top: bool = False
+) -> None:
     if not valid_command_name(node.get("name"), chat_input=chat_input):
         errors.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
     description = node.get("description") or ""
@@ -244,8 +261,9 @@ def _validate_command_node(errors: FormErrors, path: tuple[str | int, ...], node
     for o_index, option in enumerate(options):
         o_path = (*path, "options", o_index)
         if option.get("name") in names:
-            errors.add((*o_path, "name"), "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS",
-                       "Option names must be unique")
+            errors.add(
+                (*o_path, "name"), "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS", "Option names must be unique"
+            )
         names.add(option.get("name"))
         kind = int(option.get("type") or 0)
         if kind in (1, 2):
@@ -254,16 +272,22 @@ def _validate_command_node(errors: FormErrors, path: tuple[str | int, ...], node
         _validate_command_node(errors, o_path, {**option, "options": []}, chat_input=True)
         if option.get("required"):
             if seen_optional:
-                errors.add((*path, "options"), "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                           "Required options must be placed before non-required options")
+                errors.add(
+                    (*path, "options"),
+                    "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                    "Required options must be placed before non-required options",
+                )
         else:
             seen_optional = True
         choices = option.get("choices") or []
         if len(choices) > COMMAND_CHOICES_MAX:
             _too_long(errors, (*o_path, "choices"), COMMAND_CHOICES_MAX)
         if choices and option.get("autocomplete"):
-            errors.add((*o_path, "autocomplete"), "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
-                       "Autocomplete cannot be set on options with choices")
+            errors.add(
+                (*o_path, "autocomplete"),
+                "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
+                "Autocomplete cannot be set on options with choices",
+            )
 
 
 # interaction timing -----------------------------------------------------------------------------

@@ -14,11 +14,10 @@ from typing import Any
 
 from aiohttp import web
 
-from . import permissions as perms
 from .errors import DiscordError, FormErrors, unauthorized
 from .faults import Faults
 from .gateway import Gateway
-from .harness import GuildHandle, HarnessMixin
+from .harness import HarnessMixin
 from .ratelimit import RateLimiter, RateLimits
 from .rest import ApiRequest, RestApi, Upload
 from .spec import SpecValidator, get_validator
@@ -82,8 +81,7 @@ class Emulator(HarnessMixin):
         self._changed: asyncio.Event | None = None
         bot_user = self.state.add_user(bot_name, bot=True)
         token = base64.b64encode(str(bot_user.id).encode()).decode() + ".emulator.not-a-real-token"
-        self.application = Application(id=self.state.ids.next(), bot_user_id=bot_user.id, token=token,
-                                       name=bot_name)
+        self.application = Application(id=self.state.ids.next(), bot_user_id=bot_user.id, token=token, name=bot_name)
         self.owner = self.state.add_user("app-owner")
         self.gateway = Gateway(self)
         self.rest = RestApi(self)
@@ -178,6 +176,12 @@ class Emulator(HarnessMixin):
             "interactions_endpoint_url": None,
             "tags": [],
             "approximate_guild_count": len(self.state.guilds),
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
+            "flags_new": "0",
+            "role_connections_verification_url": None,
+            "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": ["bot", "applications.commands"],
         }
 
     def guild_create_payload(self, guild: Guild) -> dict[str, Any]:
@@ -206,13 +210,16 @@ class Emulator(HarnessMixin):
         event = "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE"
         payload = channel.to_api()
         if channel.is_thread:
-            payload = {"id": str(channel.id), "guild_id": str(channel.guild_id), "parent_id": str(channel.parent_id),
-                       "type": channel.type}
+            payload = {
+                "id": str(channel.id),
+                "guild_id": str(channel.guild_id),
+                "parent_id": str(channel.parent_id),
+                "type": channel.type,
+            }
         self.gateway.dispatch(event, payload, guild_id=channel.guild_id)
         self.notify()
 
-    def new_guild_record(self, name: str, owner_name: str, *, shard_id: int | None,
-                         bot_permissions: int) -> Guild:
+    def new_guild_record(self, name: str, owner_name: str, *, shard_id: int | None, bot_permissions: int) -> Guild:
         owner = self.state.user_named(owner_name)
         if shard_id is not None:
             guild_id = self.state.ids.next_for_shard(shard_id, max(self.shards, shard_id + 1))
@@ -261,8 +268,9 @@ class Emulator(HarnessMixin):
             return _json_response(401, unauthorized().body())
 
         major = params.get("channel_id") or params.get("guild_id") or params.get("webhook_id") or ""
-        decision = self.rate_limiter.check(route_bucket=route.bucket, major=major,
-                                           counts_globally=route.counts_globally)
+        decision = self.rate_limiter.check(
+            route_bucket=route.bucket, major=major, counts_globally=route.counts_globally
+        )
         if not decision.allowed:
             return self._too_many(decision.retry_after, decision.is_global, decision.headers)
 
@@ -280,11 +288,13 @@ class Emulator(HarnessMixin):
                     for where, text in problems:
                         form.add(where, "SPEC_VIOLATION", text)
                     self._note_interaction_error(params, "50035 Invalid Form Body (spec)")
-                    return _json_response(400, {"message": "Invalid Form Body", "code": 50035, "errors": form.tree},
-                                          decision.headers)
+                    return _json_response(
+                        400, {"message": "Invalid Form Body", "code": 50035, "errors": form.tree}, decision.headers
+                    )
 
-        api_request = ApiRequest(method=method, path=path, params=params, query=dict(request.query),
-                                 body=body, files=files)
+        api_request = ApiRequest(
+            method=method, path=path, params=params, query=dict(request.query), body=body, files=files
+        )
         try:
             status, result = await route.handler(api_request)
         except DiscordError as error:
@@ -348,9 +358,15 @@ class Emulator(HarnessMixin):
                 continue
             found = _FILE_FIELD.match(name)
             if found:
-                files.append(Upload(index=int(found.group(1)), filename=getattr(part, "filename", None) or name,
-                                    data=bytes(data), content_type=part.headers.get("Content-Type")))
+                files.append(
+                    Upload(
+                        index=int(found.group(1)),
+                        filename=getattr(part, "filename", None) or name,
+                        data=bytes(data),
+                        content_type=part.headers.get("Content-Type"),
+                    )
+                )
         return body, files
 
 
-__all__ = ["Application", "Emulator", "GuildHandle", "Violation", "perms"]
+__all__ = ["Application", "Emulator", "Violation"]

@@ -63,7 +63,7 @@ def iso_from_snowflake(snowflake: int) -> str:
 
 
 def iso_now() -> str:
-    return datetime.now(UTC).isoformat()
+    return datetime.fromtimestamp(time.time(), UTC).isoformat()
 
 
 @dataclass
@@ -84,6 +84,7 @@ class User:
             "avatar": None,
             "public_flags": 0,
             "flags": 0,
+            "primary_guild": None,
         }
         if self.bot:
             data["bot"] = True
@@ -158,6 +159,10 @@ class Attachment:
     description: str | None = None
     ephemeral: bool = False
 
+    @property
+    def name(self) -> str:
+        return self.filename
+
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": str(self.id),
@@ -173,6 +178,35 @@ class Attachment:
         if self.ephemeral:
             data["ephemeral"] = True
         return data
+
+
+_COMPONENT_DEFAULTS: dict[int, dict[str, Any]] = {
+    3: {"min_values": 1, "max_values": 1},
+    5: {"min_values": 1, "max_values": 1},
+    6: {"min_values": 1, "max_values": 1},
+    7: {"min_values": 1, "max_values": 1},
+    8: {"min_values": 1, "max_values": 1},
+    13: {"spoiler": False},
+    14: {"spacing": 1, "divider": True},
+    17: {"accent_color": None, "spoiler": False},
+}
+
+
+def normalise_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fill in what Discord adds when it stores components: sequential ``id``s and select defaults."""
+    counter = itertools.count(1)
+
+    def fill(item: dict[str, Any]) -> dict[str, Any]:
+        result = {**_COMPONENT_DEFAULTS.get(item.get("type", 0), {}), **item}
+        if result.get("id") is None:
+            result["id"] = next(counter)
+        if isinstance(result.get("components"), list):
+            result["components"] = [fill(c) for c in result["components"]]
+        if isinstance(result.get("accessory"), dict):
+            result["accessory"] = fill(result["accessory"])
+        return result
+
+    return [fill(c) for c in components]
 
 
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
@@ -245,9 +279,7 @@ class Message:
         allowed_roles = {int(r) for r in (allowed or {}).get("roles") or []}
         text = self.content
         mentioned = [int(m) for m in _USER_MENTION.findall(text)]
-        self.pinged_users = [
-            uid for uid in dict.fromkeys(mentioned) if "users" in parse or uid in allowed_users
-        ]
+        self.pinged_users = [uid for uid in dict.fromkeys(mentioned) if "users" in parse or uid in allowed_users]
         if replied_user_id is not None:
             replied = True if allowed is None else bool(allowed.get("replied_user", False))
             if replied and replied_user_id not in self.pinged_users:
@@ -411,6 +443,7 @@ class Guild:
             "stickers": [],
             "application_id": None,
             "home_header": None,
+            "incidents_data": None,
         }
 
 
@@ -510,8 +543,9 @@ class State:
         for role in guild.roles.values():
             if role.position >= 1:
                 role.position += 1
-        role = Role(id=self.ids.next(), guild_id=guild.id, name=name, permissions=permissions, position=1,
-                    managed=managed)
+        role = Role(
+            id=self.ids.next(), guild_id=guild.id, name=name, permissions=permissions, position=1, managed=managed
+        )
         guild.roles[role.id] = role
         return role
 
@@ -520,12 +554,25 @@ class State:
         guild.members[user.id] = member
         return member
 
-    def add_channel(self, guild: Guild, name: str, channel_type: int = CHANNEL_TEXT, *,
-                    parent_id: int | None = None, overwrites: list[dict[str, Any]] | None = None,
-                    topic: str | None = None) -> Channel:
+    def add_channel(
+        self,
+        guild: Guild,
+        name: str,
+        channel_type: int = CHANNEL_TEXT,
+        *,
+        parent_id: int | None = None,
+        overwrites: list[dict[str, Any]] | None = None,
+        topic: str | None = None,
+    ) -> Channel:
         channel = Channel(
-            id=self.ids.next(), type=channel_type, name=name, guild_id=guild.id, parent_id=parent_id,
-            position=len(guild.channel_ids), permission_overwrites=list(overwrites or []), topic=topic,
+            id=self.ids.next(),
+            type=channel_type,
+            name=name,
+            guild_id=guild.id,
+            parent_id=parent_id,
+            position=len(guild.channel_ids),
+            permission_overwrites=list(overwrites or []),
+            topic=topic,
         )
         self.channels[channel.id] = channel
         guild.channel_ids.append(channel.id)
@@ -570,20 +617,27 @@ class State:
             if index < len(channel.message_ids) and channel.message_ids[index] == message.id:
                 del channel.message_ids[index]
 
-    def history(self, channel: Channel, *, limit: int = 50, before: int | None = None,
-                after: int | None = None, around: int | None = None) -> list[Message]:
+    def history(
+        self,
+        channel: Channel,
+        *,
+        limit: int = 50,
+        before: int | None = None,
+        after: int | None = None,
+        around: int | None = None,
+    ) -> list[Message]:
         """Newest first, as Discord answers ``GET /channels/{id}/messages``."""
         ids = channel.message_ids
         if around is not None:
             centre = bisect.bisect_left(ids, around)
             start = max(0, centre - limit // 2)
-            chosen = ids[start:start + limit]
+            chosen = ids[start : start + limit]
         elif after is not None:
             start = bisect.bisect_right(ids, after)
-            chosen = ids[start:start + limit]
+            chosen = ids[start : start + limit]
         else:
             end = bisect.bisect_left(ids, before) if before is not None else len(ids)
-            chosen = ids[max(0, end - limit):end]
+            chosen = ids[max(0, end - limit) : end]
         return [self.messages[i] for i in reversed(chosen) if i in self.messages]
 
     # interactions ------------------------------------------------------------------------------

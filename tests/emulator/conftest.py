@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
 
 import discord
@@ -20,8 +21,9 @@ class Feedback(discord.ui.Modal, title="How did the exam go?"):
     notes = discord.ui.TextInput(label="Notes", custom_id="notes", style=discord.TextStyle.long, required=False)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(f"Saved score {self.score.value} ({self.notes.value or 'no notes'})",
-                                                ephemeral=True)
+        await interaction.response.send_message(
+            f"Saved score {self.score.value} ({self.notes.value or 'no notes'})", ephemeral=True
+        )
 
 
 class Panel(discord.ui.View):
@@ -41,9 +43,14 @@ class Panel(discord.ui.View):
     async def rate(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         await interaction.response.send_modal(Feedback())
 
-    @discord.ui.select(custom_id="panel:topic", placeholder="Pick a topic",
-                       options=[discord.SelectOption(label="Networking", value="net"),
-                                discord.SelectOption(label="Security", value="sec")])
+    @discord.ui.select(
+        custom_id="panel:topic",
+        placeholder="Pick a topic",
+        options=[
+            discord.SelectOption(label="Networking", value="net"),
+            discord.SelectOption(label="Security", value="sec"),
+        ],
+    )
     async def topic(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         await interaction.response.send_message(f"Topic: {select.values[0]}", ephemeral=True)
 
@@ -108,8 +115,9 @@ class TinyBot(commands.Bot):
 
         @tree.command(name="checkin", description="Log study minutes")
         @app_commands.describe(minutes="How long you studied")
-        async def checkin(interaction: discord.Interaction, minutes: app_commands.Range[int, 1, 600],
-                          note: str | None = None) -> None:
+        async def checkin(
+            interaction: discord.Interaction, minutes: app_commands.Range[int, 1, 600], note: str | None = None
+        ) -> None:
             embed = discord.Embed(title="Check-in", description=f"{minutes} minutes")
             embed.add_field(name="Note", value=note or "none")
             embed.set_footer(text="Keep going")
@@ -132,8 +140,9 @@ class TinyBot(commands.Bot):
         @tree.command(name="remindme", description="Get a DM")
         async def remindme(interaction: discord.Interaction) -> None:
             try:
-                await interaction.user.send(f"Hello {interaction.user.mention}, time to study!",
-                                            allowed_mentions=discord.AllowedMentions.none())
+                await interaction.user.send(
+                    f"Hello {interaction.user.mention}, time to study!", allowed_mentions=discord.AllowedMentions.none()
+                )
             except discord.Forbidden as error:
                 await interaction.response.send_message(f"Your DMs are closed ({error.code})", ephemeral=True)
                 return
@@ -142,7 +151,7 @@ class TinyBot(commands.Bot):
         @tree.command(name="upload", description="Upload a question bank")
         async def upload(interaction: discord.Interaction, file: discord.Attachment) -> None:
             data = await file.read()
-            echo = discord.File(fp=__import__("io").BytesIO(data.upper()), filename="echo.txt")
+            echo = discord.File(fp=io.BytesIO(data.upper()), filename="echo.txt")
             await interaction.response.send_message(f"{file.filename}: {len(data)} bytes", file=echo)
 
         @tree.command(name="say", description="Say something")

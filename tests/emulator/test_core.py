@@ -177,8 +177,12 @@ async def test_unregistered_command_fails_loudly(running):
 
 @pytest.mark.parametrize(
     ("options", "match"),
-    [({"minutes": "45"}, "takes an integer"), ({}, "needs the option"), ({"minutes": 5, "colour": 1}, "no options"),
-     ({"minutes": 601}, "a value in")],
+    [
+        ({"minutes": "45"}, "takes an integer"),
+        ({}, "needs the option"),
+        ({"minutes": 5, "colour": 1}, "no options"),
+        ({"minutes": 601}, "a value in"),
+    ],
 )
 async def test_wrong_options_fail_loudly(running, options, match):
     """Wrong, missing, unknown or out-of-range options raise before reaching the bot."""

@@ -33,8 +33,7 @@ async def test_unknown_session_is_invalidated_and_reidentifies(running):
 
 class ShardedBot(commands.AutoShardedBot):
     def __init__(self) -> None:
-        super().__init__(command_prefix="!", intents=discord.Intents.default(), shard_count=2,
-                         guild_ready_timeout=0.01)
+        super().__init__(command_prefix="!", intents=discord.Intents.default(), shard_count=2, guild_ready_timeout=0.01)
         self.answered_on: list[tuple[int, int | None]] = []
 
         @self.tree.command(name="where", description="Which shard am I on?")

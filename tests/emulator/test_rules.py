@@ -38,8 +38,9 @@ BAD_MESSAGES = {
     "custom_id 101": {"components": [_row(_button("c" * 101))]},
     "duplicate custom_id": {"components": [_row(_button("same"), _button("same"))]},
     "select with 26 options": {"components": [_row({"type": 3, "custom_id": "s", "options": _options(26)})]},
-    "select beside a button": {"components": [_row({"type": 3, "custom_id": "s", "options": _options(2)},
-                                                   _button("b"))]},
+    "select beside a button": {
+        "components": [_row({"type": 3, "custom_id": "s", "options": _options(2)}, _button("b"))]
+    },
 }
 
 
@@ -128,14 +129,17 @@ async def test_double_acknowledgement_answers_40060(running):
     assert (bot.errors[0].status, bot.errors[0].code) == (400, 40060)
 
 
-async def test_missing_permission_answers_50013(running):
-    """Sending where the bot's role is denied Send Messages gets 403 50013."""
+@pytest.mark.parametrize(
+    ("denied", "code"), [(perms.SEND_MESSAGES, 50013), (perms.VIEW_CHANNEL, 50001)], ids=["send", "view"]
+)
+async def test_missing_permission_answers_discord_code(running, denied, code):
+    """Sending where the bot may not send is 403 50013; where it cannot even see, 403 50001."""
     emu, bot, guild = running
     board = guild.add_channel("board")
-    board.set_permissions(guild.bot_role, deny=perms.SEND_MESSAGES)
+    board.set_permissions(guild.bot_role, deny=denied)
     await emu.wait_for(lambda: bot.get_channel(board.id) is not None)
     reply = await guild.add_member("alice").slash("announce", channel=board, text="hello")
-    assert reply.content == "failed: 50013"
+    assert reply.content == f"failed: {code}"
     assert board.messages == []
 
 
