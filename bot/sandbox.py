@@ -28,7 +28,7 @@ Commands (one per line; '#' starts a comment):
   as NAME                    act as this member (new names join the server)
   /command [sub] opt:value   run a slash command, e.g. /settings timezone name:Europe/Berlin
                              quote values with spaces: note:"two words"; attach a file: file:@path/to/file
-  click N | click "Label"    press button N (as numbered in the last reply) or the one with that label
+  click N | click "Label"    press button N (as numbered in the last reply or message shown) or by label
   select [N] VALUE[,VALUE]   choose values in select N (default 1) of the last reply, by number or label
   modal FIELD=VALUE ...      fill and submit the modal the last reply opened
   dms                        the bot's direct messages to you
@@ -288,6 +288,8 @@ class Sandbox:
         lines = [f"It is now {now:%a %Y-%m-%d %H:%M} UTC. {delivered} scheduled message(s) went out."]
         for where, message in new:
             lines.append(f"--- {where} ---\n{render_message(message)}")
+            if where in (f"DM to {self.current}",) or where.startswith("#"):
+                self.last_reply = self.member(self.current).sees(message)
         self.say("\n".join(lines))
 
     def _today(self, words: list[str]) -> None:
@@ -328,6 +330,8 @@ class Sandbox:
         if not messages:
             self.say(empty)
             return
+        # The newest message shown becomes what `click` and `select` act on.
+        self.last_reply = self.member(self.current).sees(messages[-1])
         self.say("\n\n".join(render_message(m) for m in messages))
         self._save_attachments(messages)
 
