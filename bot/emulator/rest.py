@@ -30,7 +30,12 @@ if TYPE_CHECKING:
     from .server import Emulator
 
 
+# How long Discord remembers a message nonce sent with enforce_nonce ('the past few minutes').
+NONCE_WINDOW_SECONDS = 300.0
+
+
 @dataclass
+
 class Upload:
     index: int
     filename: str
@@ -432,12 +437,28 @@ class RestApi:
         self._sendable(channel, has_files=bool(req.files))
         rules.validate_message(payload, has_files=bool(req.files))
         flags = int(payload.get("flags") or 0) & ((1 << 2) | (1 << 12) | rules.IS_COMPONENTS_V2)
+        duplicate = self._nonce_duplicate(channel, payload)
+        if duplicate is not None:
+            # Discord answers a repeated nonce (with enforce_nonce) with the message it already created.
+            return 200, self.message_json(duplicate)
         message = self._build_message(channel, payload, req.files, flags=flags)
         self.state.store_message(message)
+        if payload.get("enforce_nonce") and payload.get("nonce") is not None:
+            self.state.recent_nonces[(channel.id, str(payload["nonce"]))] = (message.id, self.emu.time())
         if channel.is_thread and channel.archived and not channel.locked:
             channel.archived = False
         self.emu.notify()
         return 200, self.message_json(message)
+
+    def _nonce_duplicate(self, channel: Channel, payload: dict[str, Any]) -> Message | None:
+        nonce = payload.get("nonce")
+        if not payload.get("enforce_nonce") or nonce is None:
+            return None
+        seen = self.state.recent_nonces.get((channel.id, str(nonce)))
+        if seen is None or self.emu.time() - seen[1] > NONCE_WINDOW_SECONDS:
+            return None
+        message = self.state.messages.get(seen[0])
+        return message if message is not None and not message.deleted else None
 
     def _channel_message(self, req: ApiRequest) -> tuple[Channel, Message]:
         channel = self.channel(req.params["channel_id"])

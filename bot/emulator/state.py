@@ -509,6 +509,8 @@ class State:
         self.interactions_by_token: dict[str, Interaction] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
+        # (channel id, nonce) -> (message id, emulator time) for messages sent with enforce_nonce
+        self.recent_nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self._tokens = itertools.count(1)
 
     # users -------------------------------------------------------------------------------------

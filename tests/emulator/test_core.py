@@ -221,3 +221,27 @@ async def test_channel_delete_dispatched(running):
     with pytest.raises(discord.NotFound) as caught:
         await bot.http.send_message(board.id, params=discord.http.handle_message_parameters(content="hi"))
     assert caught.value.code == 10003
+
+
+async def test_repeated_nonce_is_not_sent_twice(running):
+    """A message re-sent with the same nonce (enforce_nonce) returns the first one instead of a duplicate."""
+    emu, bot, guild = running
+    alice = guild.add_member("alice")
+    user = await bot.fetch_user(alice.id)
+    first = await user.send("Reminder: study time", nonce="rb-nonce-1")
+    again = await user.send("Reminder: study time", nonce="rb-nonce-1")
+    other = await user.send("Reminder: study time", nonce="rb-nonce-2")
+    assert again.id == first.id
+    assert other.id != first.id
+    assert len(await alice.dms()) == 2
+
+
+async def test_nonce_is_forgotten_after_a_few_minutes(running):
+    """After Discord's nonce window the same nonce creates a new message again."""
+    emu, bot, guild = running
+    alice = guild.add_member("alice")
+    user = await bot.fetch_user(alice.id)
+    first = await user.send("Hello", nonce="rb-nonce-3")
+    emu.advance_time(301)
+    later = await user.send("Hello", nonce="rb-nonce-3")
+    assert later.id != first.id
