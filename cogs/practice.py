@@ -126,6 +126,15 @@ def gaps_embed(view: GapsView) -> discord.Embed:
                                                                        else "no answers yet")
         lines.append(f"`{bar(d.percent)}` **{d.percent}%** {d.number} {d.name} ({d.weight_text}) · {counts}")
     embed.description = "\n".join(lines)
+    compared = [d for d in view.domains if d.practice_accuracy is not None and d.mock_accuracy is not None]
+    if compared:
+        gap_lines = [
+            f"{d.number} {d.name}: practice {d.practice_accuracy}% · timed mocks {d.mock_accuracy}%"
+            + (" ← practice flatters you here" if d.practice_accuracy - d.mock_accuracy >= 10 else "")
+            for d in compared
+        ]
+        embed.add_field(name="Relaxed practice vs exam conditions", value=clip("\n".join(gap_lines), FIELD_LIMIT),
+                        inline=False)
     if view.pattern:
         embed.add_field(name="How you miss", value=clip("\n".join(view.pattern[:3]), FIELD_LIMIT), inline=False)
     else:

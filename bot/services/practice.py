@@ -19,6 +19,7 @@ from bot.data.loader import load_catalogue
 from bot.db.connection import Database, Tx
 from bot.db.repositories.exams import Exams
 from bot.db.repositories.members import Members
+from bot.db.repositories.mocks import MockAttempts
 from bot.db.repositories.practice import Answers, Cards, Mastery, SessionRecord, Sessions
 from bot.domain.banks import Bank, Question, QuestionType
 from bot.domain.catalogue import Catalogue
@@ -183,6 +184,8 @@ class DomainGap:
     answered: int
     correct: int
     from_report: bool  # the estimate still rests on the score report (no practice yet)
+    practice_accuracy: int | None = None  # % right in relaxed practice (untimed, open notes)
+    mock_accuracy: int | None = None  # % right in mocks under exam conditions
 
 
 @dataclass(frozen=True)
@@ -429,6 +432,8 @@ class PracticeService:
             stored = await Mastery(tx).for_exam(guild_id, user_id, exam.code)
             reasons = await Answers(tx).miss_reasons(guild_id, user_id, exam.code)
             cards = await Cards(tx).for_exam(guild_id, user_id, exam.code)
+            practised = await Answers(tx).domain_tallies(guild_id, user_id, exam.code)
+            mocked = await MockAttempts(tx).domain_tallies(guild_id, user_id, exam.code)
         rows: list[DomainGap] = []
         for d in exam.domains:
             m = stored.get(d.number)
@@ -436,6 +441,7 @@ class PracticeService:
             rows.append(DomainGap(
                 number=d.number, name=d.name, weight_text=d.weight_text(), percent=round(value * 100),
                 answered=m.answered if m else 0, correct=m.correct if m else 0, from_report=m is None,
+                practice_accuracy=_percent(practised.get(d.number)), mock_accuracy=_percent(mocked.get(d.number)),
             ))
         rows.sort(key=lambda g: (g.percent, g.number))
         pattern = error_pattern([MissReason(r) for r in reasons])
@@ -444,6 +450,12 @@ class PracticeService:
             misses_explained=len(reasons), due_reviews=len(due_order(cards, now, context.exam_date)),
             leeches=sum(1 for c in cards if is_leech(c)), exam_date=context.exam_date,
         )
+
+
+def _percent(tally: tuple[int, int] | None) -> int | None:
+    if not tally or not tally[1]:
+        return None
+    return round(100 * tally[0] / tally[1])
 
 
 def _find(pool: tuple[Question, ...], question_id: str) -> Question:

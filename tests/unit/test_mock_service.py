@@ -430,3 +430,24 @@ async def test_finished_mock_is_stored_with_its_result(env):
     result = await run_full(service, clock, length="half")
     record = await attempt(db, result.attempt_id)
     assert from_epoch(record.finished_at) == START and record.result["correct"] == 25
+
+
+async def test_gaps_compares_relaxed_practice_with_mocks(env):
+    """/gaps shows, per domain, relaxed-practice accuracy next to accuracy under exam conditions."""
+    from bot.services.practice import PracticeService
+
+    db, clock, service = env
+    await enrol(db, clock)
+    started = await service.start(GUILD, ALICE, length="half")
+    await answer_all(service, started.question, correct=False)
+    practice = PracticeService(db, clock, rng=lambda: random.Random(3))
+    session = await practice.start(GUILD, ALICE, count=5)
+    step = session
+    while hasattr(step, "position") and hasattr(step, "question_id"):
+        question = load_shipped_banks()[EXAM].question(step.question_id)
+        await practice.answer(step.session_id, ALICE, step.position, sorted(question.answer))
+        step = await practice.next(step.session_id, ALICE, step.position)
+    gaps = await practice.gaps(GUILD, ALICE)
+    compared = [d for d in gaps.domains if d.practice_accuracy is not None and d.mock_accuracy is not None]
+    assert compared, "at least one domain has both practice and mock answers"
+    assert all(d.practice_accuracy == 100 and d.mock_accuracy == 0 for d in compared)

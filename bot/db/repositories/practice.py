@@ -119,6 +119,15 @@ class Answers:
     async def set_reason(self, answer_id: int, reason: str) -> None:
         await self.tx.execute("UPDATE practice_answers SET reason = ? WHERE id = ?", (reason, answer_id))
 
+    async def domain_tallies(self, guild_id: int, user_id: int, exam_code: str) -> dict[str, tuple[int, int]]:
+        """Correct and total relaxed-practice answers per domain (solo sessions and group rounds)."""
+        rows = await self.tx.fetchall(
+            "SELECT domain, SUM(correct) AS right_answers, COUNT(*) AS answered FROM practice_answers "
+            "WHERE guild_id = ? AND user_id = ? AND exam_code = ? GROUP BY domain",
+            (guild_id, user_id, exam_code),
+        )
+        return {r["domain"]: (int(r["right_answers"] or 0), int(r["answered"])) for r in rows}
+
     async def miss_reasons(self, guild_id: int, user_id: int, exam_code: str) -> list[str]:
         rows = await self.tx.fetchall(
             "SELECT reason FROM practice_answers WHERE guild_id = ? AND user_id = ? AND exam_code = ? "
