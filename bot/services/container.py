@@ -9,11 +9,15 @@ from bot.data.loader import load_catalogue
 from bot.db.connection import Database
 from bot.services.banks import BankService
 from bot.services.catalogue_service import CatalogueService
+from bot.services.checkins import CheckinService
+from bot.services.countdown import CountdownService
 from bot.services.exams import ExamService
 from bot.services.mocks import MockService
+from bot.services.partners import PartnerService
 from bot.services.practice import PracticeService
 from bot.services.quiz import QuizService
 from bot.services.readiness import ReadinessService
+from bot.services.reminders import ReminderService
 from bot.services.settings import SettingsService
 
 
@@ -27,6 +31,10 @@ class Services:
     banks: BankService
     mocks: MockService
     readiness: ReadinessService
+    checkins: CheckinService
+    reminders: ReminderService
+    partners: PartnerService
+    countdown: CountdownService
 
     @classmethod
     def build(cls, db: Database, clock: Clock) -> Services:
@@ -40,4 +48,8 @@ class Services:
             banks=BankService(db, clock),
             mocks=MockService(db, clock),
             readiness=ReadinessService(db, clock),
+            checkins=CheckinService(db, clock),
+            reminders=ReminderService(db, clock),
+            partners=PartnerService(db, clock),
+            countdown=CountdownService(db, clock),
         )

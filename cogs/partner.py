@@ -1,0 +1,104 @@
+"""/partner join|leave|status|block and /admin pairing (Manage Server)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import ReboundBot
+from bot.services.partners import PoolStatus
+from bot.ui.accountability_views import reply_with_notice
+
+
+def render_status(status: PoolStatus) -> str:
+    if not status.in_pool:
+        return "You're not in the partner pool. Join with /partner join."
+    lines = [f"You're in the partner pool for **{status.exam_code}**."]
+    if status.inactive:
+        lines.append("You sat out a whole round quietly, so you're paused; check in or /partner join to come back.")
+    if status.partners:
+        lines.append("This round's partner(s): " + ", ".join(f"<@{p}>" for p in status.partners))
+    if status.thread_id:
+        lines.append(f"Your thread: <#{status.thread_id}>")
+    if status.next_round_at:
+        lines.append(f"Next round: <t:{int(status.next_round_at.timestamp())}:R>")
+    if status.preferred_hours:
+        lines.append("Preferred hours: " + ", ".join(f"{h:02d}:00" for h in status.preferred_hours))
+    return "\n".join(lines)
+
+
+class Partner(commands.GroupCog, group_name="partner", group_description="Study partners who keep each other going"):
+    def __init__(self, bot: ReboundBot) -> None:
+        self.bot = bot
+        self.service = bot.services.partners
+        super().__init__()
+
+    @app_commands.command(name="join", description="Join the study-partner pool")
+    @app_commands.describe(hours="Local hours you like to study, e.g. 18-21 or 7,19")
+    @app_commands.guild_only()
+    async def join(self, interaction: discord.Interaction, hours: str | None = None) -> None:
+        status = await self.service.join(interaction.guild_id, interaction.user.id, hours=hours)
+        await reply_with_notice(interaction, "Welcome to the pool. You'll be paired at the next round.\n"
+                                + render_status(status))
+
+    @app_commands.command(name="leave", description="Leave the study-partner pool")
+    @app_commands.guild_only()
+    async def leave(self, interaction: discord.Interaction) -> None:
+        await self.service.leave(interaction.guild_id, interaction.user.id)
+        await reply_with_notice(interaction, "You've left the pool. You're welcome back any time.")
+
+    @app_commands.command(name="status", description="Your pool membership and this round's partner")
+    @app_commands.guild_only()
+    async def status(self, interaction: discord.Interaction) -> None:
+        await reply_with_notice(interaction, render_status(await self.service.status(interaction.guild_id,
+                                                                                     interaction.user.id)))
+
+    @app_commands.command(name="block", description="Never be paired with this member (they aren't told)")
+    @app_commands.guild_only()
+    async def block(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self.service.block(interaction.guild_id, interaction.user.id, member.id, blocked_is_bot=member.bot)
+        await reply_with_notice(interaction, "Done. You won't be paired with them, and they won't be told.")
+
+
+def pairing_command(bot: ReboundBot) -> app_commands.Command:
+    """``/admin pairing``. It joins the server-wide ``/admin`` group, whichever extension defines it."""
+    service = bot.services.partners
+
+    @app_commands.command(name="pairing", description="Configure study-partner rounds, or run one now")
+    @app_commands.describe(every_days="Days between rounds (default 7)", channel="Where partner threads open",
+                           quiet_days="Quiet days before a partner is told (default 2)", run_now="Pair the pool now")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def pairing(interaction: discord.Interaction, every_days: app_commands.Range[int, 1, 60] | None = None,
+                      channel: discord.TextChannel | None = None,
+                      quiet_days: app_commands.Range[int, 1, 14] | None = None, run_now: bool = False) -> None:
+        settings = await service.configure(interaction.guild_id, every_days=every_days,
+                                           channel_id=channel.id if channel else None, quiet_days=quiet_days)
+        where = f"<#{settings.pairing_channel_id}>" if settings.pairing_channel_id else "members' DMs (no channel set)"
+        lines = [f"Pairing every {settings.pairing_every_days} days; introductions in {where}; partners told after "
+                 f"{settings.quiet_days} quiet days."]
+        if run_now:
+            summary = await service.run_round(interaction.guild_id)
+            lines.append(f"Round {summary.number}: {len(summary.groups)} groups, {len(summary.unmatched)} waiting, "
+                         f"{len(summary.away)} away, {len(summary.made_inactive)} paused for silence.")
+            bot.alarm.wake_soon()
+        await reply_with_notice(interaction, "\n".join(lines))
+
+    return pairing
+
+
+async def setup(bot: ReboundBot) -> None:
+    await bot.add_cog(Partner(bot))
+    admin = bot.tree.get_command("admin")
+    if not isinstance(admin, app_commands.Group):
+        admin = app_commands.Group(name="admin", description="Server settings for Rebound", guild_only=True,
+                                   default_permissions=discord.Permissions(manage_guild=True))
+        bot.tree.add_command(admin)
+    admin.add_command(pairing_command(bot))
+
+
+async def teardown(bot: ReboundBot) -> None:
+    admin = bot.tree.get_command("admin")
+    if isinstance(admin, app_commands.Group):
+        admin.remove_command("pairing")
