@@ -173,7 +173,10 @@ async def test_buttons_of_an_abandoned_mock_do_nothing(world):
     components = list(old.components)
     gone = await gus.slash("mock abandon")
     assert "abandoned" in gone.content.lower()
-    pressed = await click_on(world, gus, _with_buttons(old, components), "B")
+    # The first question may be single-answer (A–D buttons) or multi-answer (a select and a Submit button).
+    shown = _with_buttons(old, components)
+    label = next(c.get("label") for c in shown.component_items() if c.get("type") == 2)
+    pressed = await click_on(world, gus, shown, label)
     assert pressed.ephemeral and "abandoned this mock" in pressed.content
     resumed = await gus.slash("mock resume")
     assert "no mock running" in resumed.content
