@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.clock import Clock, from_epoch, to_epoch
-from bot.db.connection import Database
+from bot.db.connection import Database, Tx
 from bot.db.repositories.deliveries import Deliveries, Delivery
 from bot.db.repositories.exams import Exams
 from bot.db.repositories.members import Members
-from bot.domain.countdown import breathing_steps, checklist_text, countdown_milestones, days_left, reframing_text
+from bot.domain.countdown import (
+    Milestone,
+    breathing_steps,
+    checklist_text,
+    countdown_milestones,
+    days_left,
+    reframing_text,
+)
 from bot.services.reminders import ButtonSpec, DeliveryPlan, Kinds, Outgoing, is_away
 
 BREATHE_SECONDS_PER_STEP = 4
@@ -26,6 +34,31 @@ class CountdownView:
 class BreathingStep:
     after_seconds: int
     text: str
+
+
+async def reschedule_milestones(tx: Tx, guild_id: int, user_id: int, now: datetime) -> list[Milestone]:
+    """Make the scheduled countdown match the member's current booking, inside the caller's unit of work.
+
+    Milestones of an older booking are cancelled; those of the current one keep their keys, so calling
+    this again after a crash or a repeated booking sends nothing twice.
+    """
+    exam = await Exams(tx).active(guild_id, user_id)
+    tz = await Members(tx).effective_timezone(guild_id, user_id)
+    deliveries = Deliveries(tx)
+    milestones: list[Milestone] = []
+    if exam is not None and exam.booked_at is not None:
+        milestones = countdown_milestones(from_epoch(exam.booked_at), tz, now)
+    wanted = {milestone_key(guild_id, user_id, m.key): m for m in milestones}
+    for pending in await deliveries.pending_for_member(guild_id, user_id):
+        if pending.kind == Kinds.COUNTDOWN and pending.idempotency_key not in wanted:
+            await deliveries.cancel(key_prefix=pending.idempotency_key)
+    for key, m in wanted.items():
+        await deliveries.schedule(
+            kind=Kinds.COUNTDOWN, due_at=to_epoch(m.at_utc), key=key, now=to_epoch(now), guild_id=guild_id,
+            user_id=user_id, payload={"milestone": m.kind, "text": m.text,
+                                      "exam_code": exam.exam_code if exam else None},
+        )
+    return milestones
 
 
 def milestone_key(guild_id: int, user_id: int, milestone_key: str) -> str:
@@ -47,22 +80,9 @@ class CountdownService:
         """
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            milestones = await reschedule_milestones(tx, guild_id, user_id, now)
             exam = await Exams(tx).active(guild_id, user_id)
             tz = await Members(tx).effective_timezone(guild_id, user_id)
-            deliveries = Deliveries(tx)
-            milestones = []
-            if exam is not None and exam.booked_at is not None:
-                milestones = countdown_milestones(from_epoch(exam.booked_at), tz, now)
-            wanted = {milestone_key(guild_id, user_id, m.key): m for m in milestones}
-            for pending in await deliveries.pending_for_member(guild_id, user_id):
-                if pending.kind == Kinds.COUNTDOWN and pending.idempotency_key not in wanted:
-                    await deliveries.cancel(key_prefix=pending.idempotency_key)
-            for key, m in wanted.items():
-                await deliveries.schedule(
-                    kind=Kinds.COUNTDOWN, due_at=to_epoch(m.at_utc), key=key, now=to_epoch(now), guild_id=guild_id,
-                    user_id=user_id, payload={"milestone": m.kind, "text": m.text,
-                                              "exam_code": exam.exam_code if exam else None},
-                )
         return CountdownView(exam.exam_code if exam else None,
                              days_left(from_epoch(exam.booked_at), tz, now) if exam and exam.booked_at else None,
                              [m.kind for m in milestones])

@@ -41,6 +41,7 @@ from bot.domain.reports import (
 from bot.domain.retake import Attempt, RetakeEligibility, can_book, eligible_retake
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.services.catalogue_service import CatalogueService
+from bot.services.countdown import reschedule_milestones
 
 #: Hours a week a plan assumes until the member tells us theirs.
 DEFAULT_HOURS_PER_WEEK = 6.0
@@ -524,6 +525,7 @@ class ExamService:
             if record.booked_date and date.fromisoformat(record.booked_date) <= day:
                 cleared = date.fromisoformat(record.booked_date)
                 await exams.set_booking(guild_id, user_id, exam.code, None, None, now)
+                await reschedule_milestones(tx, guild_id, user_id, self.clock.now())
             _, attempts, view = await self._eligibility(tx, catalogue, exam, guild_id, user_id)
         return AttemptRecorded(
             exam=exam,
@@ -586,6 +588,8 @@ class ExamService:
                 )
             booked_at = _local_instant(day, tz)
             await Exams(tx).set_booking(guild_id, user_id, exam.code, day.isoformat(), to_epoch(booked_at), now)
+            # The exam countdown (T-21 … T+1) follows the booking in the same unit of work.
+            await reschedule_milestones(tx, guild_id, user_id, self.clock.now())
             result = eligible_retake(policy, attempts, tz=tz, now=self.clock.now())
         return BookingMade(exam, day, explanation, _retake_view(result, tz_name))
 

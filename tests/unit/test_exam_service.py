@@ -3,6 +3,7 @@ diagnosis, plans and server exams, each validated before anything is written."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -197,6 +198,36 @@ async def test_attempt_on_the_booked_day_uses_up_the_booking(env):
     result = await service.record_attempt(GUILD, ALICE, "2026-03-05", passed=False)
     assert result.booking_cleared == date(2026, 3, 5)
     assert await booking(db) is None
+
+
+async def countdown_rows(db) -> list[tuple[str, str]]:
+    async with db.read() as tx:
+        rows = await tx.fetchall(
+            "SELECT status, payload FROM scheduled_deliveries WHERE kind = 'countdown' ORDER BY due_at"
+        )
+    return [(r["status"], json.loads(r["payload"])["milestone"]) for r in rows]
+
+
+async def test_booking_schedules_the_countdown_and_rebooking_moves_it(env):
+    """A booking schedules T-21 … T+1 in the same unit of work; a new date replaces the old milestones."""
+    db, _, service = env
+    await enrol(service)
+    await service.book(GUILD, ALICE, "2026-04-30")
+    assert [m for status, m in await countdown_rows(db) if status == "pending"] == ["t-21", "t-7", "t-2", "eve", "t+1"]
+    await service.book(GUILD, ALICE, "2026-05-20")
+    rows = await countdown_rows(db)
+    assert sum(1 for status, _ in rows if status == "pending") == 5
+    assert sum(1 for status, _ in rows if status == "cancelled") == 5
+
+
+async def test_attempt_that_uses_up_the_booking_cancels_the_countdown(env):
+    """When the booked attempt is recorded, the remaining countdown messages are cancelled."""
+    db, clock, service = env
+    await enrol(service)
+    await service.book(GUILD, ALICE, "2026-03-05")
+    clock.advance(days=4)
+    await service.record_attempt(GUILD, ALICE, "2026-03-05", passed=False)
+    assert all(status != "pending" for status, _ in await countdown_rows(db))
 
 
 # --- /exam book -----------------------------------------------------------------------------------
