@@ -35,6 +35,7 @@ Commands (one per line; '#' starts a comment):
   channel #NAME              the latest messages in a channel
   time +1d | +3h | +30m | +2w   move the clock forward; whatever falls due is delivered
   today YYYY-MM-DD [HH:MM]   set the date (UTC) before anything happens, so a script reads the same every day
+  answer right|wrong [N]     answer the mock question shown last (and the next N-1) right or wrong, for demos
   restart                    stop the bot and start it again on the same database
   expect "TEXT"              the last output must contain TEXT (scripts stop with an error if not)
   expect-not "TEXT"          the last output must not contain TEXT
@@ -122,6 +123,8 @@ class Sandbox:
                 await self._time(words)
             elif verb == "today":
                 self._today(words)
+            elif verb == "answer":
+                await self._answer(words)
             elif verb == "restart":
                 await self.world.restart()
                 self.say("The bot restarted on the same database.")
@@ -291,6 +294,39 @@ class Sandbox:
             if where in (f"DM to {self.current}",) or where.startswith("#"):
                 self.last_reply = self.member(self.current).sees(message)
         self.say("\n".join(lines))
+
+    async def _answer(self, words: list[str]) -> None:
+        usable = len(words) in (2, 3) and words[1] in ("right", "wrong")
+        if not usable or (len(words) == 3 and not words[2].isdigit()):
+            raise SandboxError("usage: answer right|wrong [N]")
+        times = int(words[2]) if len(words) == 3 else 1
+        reply = self._require_reply()
+        for _ in range(times):
+            question = self._shown_question(reply)
+            picks = sorted(question.answer)
+            if words[1] == "wrong":
+                picks = [next(o.id for o in question.options if o.id not in question.answer), *picks[1:]]
+            member = self.member(self.current)
+            if reply.message is not None and reply.message.selects:
+                reply = await reply.select(picks, by=member)
+            else:
+                reply = await reply.click(picks[0].upper(), by=member)
+        await self._show(reply)
+
+    def _shown_question(self, reply: Reply) -> Any:
+        """The bank question a mock message shows (its footer names the exam and the question id)."""
+        from bot.data.bank_loader import load_shipped_banks
+
+        message = reply.message
+        footer = ((message.embeds[0].get("footer") or {}).get("text", "") if message and message.embeds else "")
+        match = re.match(r"^(\S+) .* question (\S+)$", footer)
+        if not match:
+            raise SandboxError("the message shown last is not a mock question")
+        bank = load_shipped_banks().get(match.group(1))
+        question = bank.question(match.group(2)) if bank else None
+        if question is None:
+            raise SandboxError(f"question {match.group(2)} is not in a shipped bank")
+        return question
 
     def _today(self, words: list[str]) -> None:
         if len(words) not in (2, 3):
