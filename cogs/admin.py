@@ -1,93 +1,69 @@
-"""/admin setup and /admin settings: how a server admin sets Rebound up, without any config file.
+"""/admin: server settings for Rebound — guided setup, every setting on one page, and study-partner rounds.
 
-``/admin`` is one top-level group shared with other features (``/admin pairing`` lives with study partners).
-Discord allows one command per name, so this module adds its subcommands to whichever ``admin`` group is
-registered: the existing one, or its own, into which a group registered later is merged.
+One cog owns the whole ``/admin`` group (Discord allows one top-level command per name); each
+subcommand is a thin call into the feature's own service.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ReboundBot
+from bot.ui.accountability_views import reply_with_notice
 from bot.ui.community_views import SetupView, can_manage
 from bot.ui.respond import reply
 
-GROUP_NAME = "admin"
 NOT_A_MANAGER = "Setting Rebound up needs the Manage Server permission."
 
 
-async def _open(interaction: discord.Interaction, page: str) -> None:
-    # Default permissions hide the command, but server admins can override them per channel or role.
-    if not can_manage(interaction) or interaction.guild is None:
-        await reply(interaction, NOT_A_MANAGER)
-        return
-    service = interaction.client.services.guild_settings  # type: ignore[attr-defined]
-    settings = await service.settings_for(interaction.guild.id)
-    view = SetupView(interaction.user.id, interaction.guild, settings, page)
-    await reply(interaction, embed=view.embed(), view=view)
-
-
-@app_commands.command(name="setup", description="Guided setup: channels, time zone, rules, features, welcome panel")
 @app_commands.guild_only()
-async def admin_setup(interaction: discord.Interaction) -> None:
-    await _open(interaction, "channels")
-
-
-@app_commands.command(name="settings", description="All of Rebound's server settings on one page")
-@app_commands.guild_only()
-async def admin_settings(interaction: discord.Interaction) -> None:
-    await _open(interaction, "overview")
-
-
-COMMANDS = (admin_setup, admin_settings)
-
-
-def _new_group() -> app_commands.Group:
-    return app_commands.Group(name=GROUP_NAME, description="Server settings for Rebound", guild_only=True,
-                              default_permissions=discord.Permissions(manage_guild=True))
-
-
-def _merge_later_groups(tree: app_commands.CommandTree, group: app_commands.Group) -> None:
-    """A global ``admin`` group added after ours gives its subcommands to ours instead of clashing."""
-    original = tree.add_command
-
-    def add_command(command: Any, /, **kwargs: Any) -> None:
-        scoped = kwargs.get("guild") or kwargs.get("guilds")
-        if isinstance(command, app_commands.Group) and command.name == GROUP_NAME and not scoped:
-            for child in command.commands:
-                group.add_command(child, override=bool(kwargs.get("override")))
-            return None
-        return original(command, **kwargs)
-
-    tree.add_command = add_command  # type: ignore[method-assign]
-
-
-class AdminSetup(commands.Cog):
+@app_commands.default_permissions(manage_guild=True)
+class Admin(commands.GroupCog, group_name="admin", group_description="Server settings for Rebound"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
+        super().__init__()
 
-    async def cog_load(self) -> None:
-        existing = self.bot.tree.get_command(GROUP_NAME)
-        if isinstance(existing, app_commands.Group):
-            group = existing
-        else:
-            group = _new_group()
-            self.bot.tree.add_command(group)
-            _merge_later_groups(self.bot.tree, group)
-        for command in COMMANDS:
-            group.add_command(command, override=True)
+    async def _open(self, interaction: discord.Interaction, page: str) -> None:
+        # Default permissions hide the command, but server admins can override them per channel or role.
+        if not can_manage(interaction) or interaction.guild is None:
+            await reply(interaction, NOT_A_MANAGER)
+            return
+        settings = await self.bot.services.guild_settings.settings_for(interaction.guild.id)
+        view = SetupView(interaction.user.id, interaction.guild, settings, page)
+        await reply(interaction, embed=view.embed(), view=view)
 
-    async def cog_unload(self) -> None:
-        existing = self.bot.tree.get_command(GROUP_NAME)
-        if isinstance(existing, app_commands.Group):
-            for command in COMMANDS:
-                existing.remove_command(command.name)
+    @app_commands.command(name="setup", description="Guided setup: channels, time zone, rules, features, welcome panel")
+    async def setup_command(self, interaction: discord.Interaction) -> None:
+        await self._open(interaction, "channels")
+
+    @app_commands.command(name="settings", description="All of Rebound's server settings on one page")
+    async def settings_command(self, interaction: discord.Interaction) -> None:
+        await self._open(interaction, "overview")
+
+    @app_commands.command(name="pairing", description="Configure study-partner rounds, or run one now")
+    @app_commands.describe(every_days="Days between rounds (default 7)", channel="Where partner threads open",
+                           quiet_days="Quiet days before a partner is told (default 2)", run_now="Pair the pool now")
+    async def pairing(self, interaction: discord.Interaction, every_days: app_commands.Range[int, 1, 60] | None = None,
+                      channel: discord.TextChannel | None = None,
+                      quiet_days: app_commands.Range[int, 1, 14] | None = None, run_now: bool = False) -> None:
+        if not can_manage(interaction):
+            await reply(interaction, NOT_A_MANAGER)
+            return
+        service = self.bot.services.partners
+        settings = await service.configure(interaction.guild_id, every_days=every_days,
+                                           channel_id=channel.id if channel else None, quiet_days=quiet_days)
+        where = f"<#{settings.pairing_channel_id}>" if settings.pairing_channel_id else "members' DMs (no channel set)"
+        lines = [f"Pairing every {settings.pairing_every_days} days; introductions in {where}; partners told after "
+                 f"{settings.quiet_days} quiet days."]
+        if run_now:
+            summary = await service.run_round(interaction.guild_id)
+            lines.append(f"Round {summary.number}: {len(summary.groups)} groups, {len(summary.unmatched)} waiting, "
+                         f"{len(summary.away)} away, {len(summary.made_inactive)} paused for silence.")
+            self.bot.alarm.wake_soon()
+        await reply_with_notice(interaction, "\n".join(lines))
 
 
 async def setup(bot: ReboundBot) -> None:
-    await bot.add_cog(AdminSetup(bot))
+    await bot.add_cog(Admin(bot))

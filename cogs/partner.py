@@ -61,44 +61,5 @@ class Partner(commands.GroupCog, group_name="partner", group_description="Study 
         await reply_with_notice(interaction, "Done. You won't be paired with them, and they won't be told.")
 
 
-def pairing_command(bot: ReboundBot) -> app_commands.Command:
-    """``/admin pairing``. It joins the server-wide ``/admin`` group, whichever extension defines it."""
-    service = bot.services.partners
-
-    @app_commands.command(name="pairing", description="Configure study-partner rounds, or run one now")
-    @app_commands.describe(every_days="Days between rounds (default 7)", channel="Where partner threads open",
-                           quiet_days="Quiet days before a partner is told (default 2)", run_now="Pair the pool now")
-    @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    async def pairing(interaction: discord.Interaction, every_days: app_commands.Range[int, 1, 60] | None = None,
-                      channel: discord.TextChannel | None = None,
-                      quiet_days: app_commands.Range[int, 1, 14] | None = None, run_now: bool = False) -> None:
-        settings = await service.configure(interaction.guild_id, every_days=every_days,
-                                           channel_id=channel.id if channel else None, quiet_days=quiet_days)
-        where = f"<#{settings.pairing_channel_id}>" if settings.pairing_channel_id else "members' DMs (no channel set)"
-        lines = [f"Pairing every {settings.pairing_every_days} days; introductions in {where}; partners told after "
-                 f"{settings.quiet_days} quiet days."]
-        if run_now:
-            summary = await service.run_round(interaction.guild_id)
-            lines.append(f"Round {summary.number}: {len(summary.groups)} groups, {len(summary.unmatched)} waiting, "
-                         f"{len(summary.away)} away, {len(summary.made_inactive)} paused for silence.")
-            bot.alarm.wake_soon()
-        await reply_with_notice(interaction, "\n".join(lines))
-
-    return pairing
-
-
 async def setup(bot: ReboundBot) -> None:
     await bot.add_cog(Partner(bot))
-    admin = bot.tree.get_command("admin")
-    if not isinstance(admin, app_commands.Group):
-        admin = app_commands.Group(name="admin", description="Server settings for Rebound", guild_only=True,
-                                   default_permissions=discord.Permissions(manage_guild=True))
-        bot.tree.add_command(admin)
-    admin.add_command(pairing_command(bot))
-
-
-async def teardown(bot: ReboundBot) -> None:
-    admin = bot.tree.get_command("admin")
-    if isinstance(admin, app_commands.Group):
-        admin.remove_command("pairing")
