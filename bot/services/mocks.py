@@ -41,6 +41,7 @@ from bot.domain.selection import draw_mock
 from bot.domain.text import match_domain
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.services.banks import ShippedBanks, question_pool
+from bot.services.board import touch_in
 from bot.services.practice import member_context, record_answer
 from bot.services.readiness import GateState, pass_percent_for, readiness_in
 
@@ -545,6 +546,8 @@ class MockService:
                 await record_answer(tx, guild_id=record.guild_id, user_id=record.user_id, exam=exam,
                                     question=question, correct=question.is_correct(given), now=now, context=context)
         gate = await readiness_in(tx, record.guild_id, record.user_id, exam, self.catalogue, now)
+        # A finished mock (often from a DM button, which no command listener sees) can change the board.
+        await touch_in(tx, record.guild_id, now)
         counts = record.length == "full" and record.mode in COUNTING_MODES
         opened = False
         if counts and gate.readiness.just_opened:

@@ -451,3 +451,22 @@ async def test_gaps_compares_relaxed_practice_with_mocks(env):
     compared = [d for d in gaps.domains if d.practice_accuracy is not None and d.mock_accuracy is not None]
     assert compared, "at least one domain has both practice and mock answers"
     assert all(d.practice_accuracy == 100 and d.mock_accuracy == 0 for d in compared)
+
+
+async def test_finishing_a_mock_touches_the_progress_board(env):
+    """A mock finished from a DM button schedules a board refresh in the same unit of work."""
+    from bot.data.loader import load_catalogue
+    from bot.services.board import BoardService
+    from bot.services.catalogue_service import CatalogueService
+
+    db, clock, service = env
+    await enrol(db, clock)
+    await BoardService(db, clock, CatalogueService(load_catalogue)).set_up(GUILD, ALICE, 555, can_manage=True)
+    async with db.read() as tx:
+        before = await tx.scalar("SELECT COUNT(*) FROM scheduled_deliveries WHERE kind = 'board_refresh'")
+    started = await service.start(GUILD, ALICE, length="half")
+    clock.advance(minutes=2)
+    await answer_all(service, started.question)
+    async with db.read() as tx:
+        after = await tx.scalar("SELECT COUNT(*) FROM scheduled_deliveries WHERE kind = 'board_refresh'")
+    assert after > before
