@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ReboundBot
-from bot.services.checkins import RESOURCE_TYPES
+from bot.domain.resource_types import RESOURCE_TYPES
 from bot.ui.community_views import RESOURCE_ITEMS, AddResourceModal, can_moderate, resources_embed, resources_view
 from bot.ui.exam_views import exam_code_choices
 from bot.ui.respond import reply

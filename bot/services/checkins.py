@@ -16,22 +16,15 @@ from bot.db.repositories.members import Guilds, Members
 from bot.db.repositories.partners import Partners
 from bot.domain.catalogue import Catalogue
 from bot.domain.nudges import CheckIn, choose_nudge
+from bot.domain.resource_types import RESOURCE_TYPES, resource_key
 from bot.domain.streaks import Streak, WeekSummary, compute_streak, local_day, week_summary
 from bot.domain.text import match_domain
 from bot.errors import InvalidInput
 from bot.scheduling.recurrence import zone
 from bot.services.partners import schedule_quiet_check
 from bot.services.reminders import Kinds, away_days
+from bot.services.resources import suggest_in
 
-RESOURCE_TYPES = {
-    "book": "Book",
-    "video": "Video",
-    "labs": "Labs",
-    "practice_questions": "Practice questions",
-    "flashcards": "Flashcards",
-    "study_group": "Study group",
-    "other": "Other",
-}
 MAX_NOTE = 300
 HISTORY_DAYS = 14
 
@@ -76,16 +69,6 @@ def _rating(value: int | None, what: str) -> int | None:
     return value
 
 
-def resource_key(typed: str | None) -> str | None:
-    if typed is None or not typed.strip():
-        return None
-    key = typed.strip().lower().replace(" ", "_").replace("-", "_")
-    if key not in RESOURCE_TYPES:
-        raise InvalidInput(f"I don't know the resource type {typed!r}.",
-                           hint="Pick one of: " + ", ".join(v.lower() for v in RESOURCE_TYPES.values()) + ".")
-    return key
-
-
 class CheckinService:
     def __init__(self, db: Database, clock: Clock, catalogue: Callable[[], Catalogue] = load_catalogue) -> None:
         self.db = db
@@ -126,6 +109,12 @@ class CheckinService:
                 [CheckIn(from_epoch(r.checked_in_at), r.minutes, r.resource_type, r.anxiety) for r in rows],
                 now, tz, weekly_goal_minutes=goal,
             )
+            nudge_text = nudge.text if nudge else None
+            if nudge is not None and nudge.suggested_resource:
+                # A concrete, well-voted resource of the suggested kind from the server's library, if any.
+                pick = await suggest_in(tx, guild_id, exam.exam_code if exam else None, nudge.suggested_resource)
+                if pick is not None:
+                    nudge_text += f" Members here recommend **{pick.title}** ({pick.url}, {pick.votes} helpful votes)."
             deliveries = Deliveries(tx)
             settings = await checkins.settings(guild_id)
             shared = False
@@ -154,7 +143,7 @@ class CheckinService:
                     partner_told = True
                 await schedule_quiet_check(tx, guild_id, user_id, last_day=local_day(now, tz), tz=tz,
                                            quiet_days=settings.quiet_days, now=now, tag=f"c{checkin_id}")
-        return CheckinResult(checkin_id, minutes, streak, week, nudge.text if nudge else None, shared, partner_told,
+        return CheckinResult(checkin_id, minutes, streak, week, nudge_text, shared, partner_told,
                              tz)
 
     def _domain_numbers(self, exam_code: str | None, typed: str | None) -> tuple[str, ...]:

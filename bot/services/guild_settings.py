@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, to_epoch
 from bot.db.connection import Database, Tx
@@ -20,11 +21,14 @@ from bot.db.repositories.guild_settings import GuildSettingsRepo, GuildSettingsR
 from bot.db.repositories.members import Guilds
 from bot.domain.timezones import resolve_timezone
 from bot.errors import InvalidInput, NotAllowed
-from bot.services.board import BoardService
-from bot.services.checkins import CheckinService
-from bot.services.partners import PartnerService
-from bot.services.readiness import ReadinessService, rule_for
+from bot.services.readiness import rule_for
 from bot.services.settings import known_timezones
+
+if TYPE_CHECKING:  # the services it coordinates import settings_in from here
+    from bot.services.board import BoardService
+    from bot.services.checkins import CheckinService
+    from bot.services.partners import PartnerService
+    from bot.services.readiness import ReadinessService
 
 #: The channels Rebound uses, in the order setup asks for them: key -> what it is for.
 CHANNEL_ROLES: dict[str, str] = {

@@ -18,10 +18,10 @@ from bot.db.repositories.community import ResourceRepo, ResourceRow
 from bot.db.repositories.exams import Exams
 from bot.db.repositories.members import Members
 from bot.domain.exams import Exam
+from bot.domain.resource_types import RESOURCE_TYPES, resource_key
 from bot.domain.text import match_domain
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.services.catalogue_service import CatalogueService
-from bot.services.checkins import RESOURCE_TYPES, resource_key
 from bot.services.guild_settings import settings_in
 
 MAX_ADDITIONS_PER_DAY = 5

@@ -115,3 +115,34 @@ async def test_rising_anxiety_suggests_breathing(env):
         result = await service.log(G, U, minutes=20, anxiety=level)
         clock.advance(hours=20)
     assert result.nudge is not None and "/breathe" in result.nudge
+
+
+async def test_variety_nudge_names_a_well_voted_resource_of_the_suggested_kind(env):
+    """After two weeks of videos only, the nudge suggests practice questions and names one members voted for."""
+    from bot.data.loader import load_catalogue
+    from bot.services.catalogue_service import CatalogueService
+    from bot.services.resources import ResourceService
+
+    db, clock, service = env
+    resources = ResourceService(db, clock, CatalogueService(load_catalogue))
+    added = await resources.add(G, 99, title="Question drills", url="https://example.org/drills",
+                                resource_type="practice_questions", why="Timed sets showed my gaps.")
+    await resources.vote(G, 98, added.id)
+    result = None
+    for _ in range(3):
+        result = await service.log(G, U, minutes=40, resource_type="video")
+        clock.advance(days=7)
+    assert result is not None and result.nudge is not None
+    assert "Question drills" in result.nudge and "https://example.org/drills" in result.nudge
+
+
+async def test_variety_nudge_without_a_library_entry_still_suggests_the_kind(env):
+    """With nothing in the library the nudge still names the kind of resource to try, and no link."""
+    db, clock, service = env
+    result = None
+    for _ in range(3):
+        result = await service.log(G, U, minutes=40, resource_type="video")
+        clock.advance(days=7)
+    assert result is not None and result.nudge is not None
+    assert "practice questions" in result.nudge.lower()
+    assert "http" not in result.nudge
