@@ -12,6 +12,8 @@ from typing import Any
 import discord
 
 from bot.services.reminders import ButtonSpec
+from bot.ui.exam_views import attempt_embed
+from bot.ui.practice_views import SafeDynamicItem
 from bot.ui.respond import reply
 
 _STYLES = {"primary": discord.ButtonStyle.primary, "secondary": discord.ButtonStyle.secondary,
@@ -25,8 +27,11 @@ def _button(spec_label: str, custom_id: str, style: str = "primary") -> discord.
 _Dynamic = discord.ui.DynamicItem[discord.ui.Button]
 
 
-class _SpecButton:
-    """Shared construction from a custom id, mixed into each ``DynamicItem`` below (which sets ``template``)."""
+class _SpecButton(SafeDynamicItem):
+    """Shared construction from a custom id, mixed into each ``DynamicItem`` below (which sets ``template``).
+
+    ``SafeDynamicItem`` turns a refusal (say, someone outside the pair pressing "did you connect?") into the
+    usual private reply; a plain ``DynamicItem`` would only log it and leave "This interaction failed"."""
 
     def __init__(self, custom_id: str, label: str = "…", style: str = "primary") -> None:
         super().__init__(_button(label, custom_id, style))
@@ -43,7 +48,7 @@ class _SpecButton:
 
 
 class EncourageButton(_SpecButton, _Dynamic, template=r"rebound:encourage:(\d+):(\d+)"):
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         guild_id, quiet_id = self.ids()
         text = await interaction.client.services.partners.encourage(guild_id, interaction.user.id, quiet_id)
         interaction.client.alarm.wake_soon()
@@ -51,14 +56,14 @@ class EncourageButton(_SpecButton, _Dynamic, template=r"rebound:encourage:(\d+):
 
 
 class ConnectButton(_SpecButton, _Dynamic, template=r"rebound:connect:(\d+):([01])"):
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         group_id, yes = self.ids()
         text = await interaction.client.services.partners.answer_connect(group_id, interaction.user.id, bool(yes))
         await reply(interaction, text)
 
 
 class SessionButton(_SpecButton, _Dynamic, template=r"rebound:session:(\d+):(\d+):([01])"):
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         guild_id, session_id, yes = self.ids()
         text = await interaction.client.services.reminders.answer_session(
             guild_id, interaction.user.id, session_id, bool(yes))
@@ -66,9 +71,22 @@ class SessionButton(_SpecButton, _Dynamic, template=r"rebound:session:(\d+):(\d+
 
 
 class OutcomeButton(_SpecButton, _Dynamic, template=r"rebound:outcome:(\d+):([01])"):
-    async def callback(self, interaction: discord.Interaction) -> None:
-        _, passed = self.ids()
-        await reply(interaction, interaction.client.services.countdown.outcome_text(bool(passed)))
+    async def handle(self, interaction: discord.Interaction) -> None:
+        guild_id, passed = self.ids()
+        services = interaction.client.services
+        text = services.countdown.outcome_text(bool(passed))
+        booked = await services.exams.booked(guild_id, interaction.user.id)
+        if booked is None:  # already recorded (or the booking was changed): just the words
+            await reply(interaction, text)
+            return
+        # The booked attempt is recorded for them: a pass shows on the board, a fail restarts the retake flow
+        # with the new eligible date (the score report is entered in the server, where the forms live).
+        recorded = await services.exams.record_attempt(guild_id, interaction.user.id,
+                                                       booked.booked_date.isoformat(), bool(passed))
+        await services.board.touch(guild_id)
+        if not recorded.passed:
+            text += "\nWhen you feel like it, enter the score report with /report enter in the server."
+        await reply(interaction, text, embed=attempt_embed(recorded))
 
 
 DYNAMIC_ITEMS = (EncourageButton, ConnectButton, SessionButton, OutcomeButton)

@@ -124,6 +124,28 @@ async def test_full_countdown_sequence(world):
     assert "checklist" in texts[3] and "How did it go" in texts[4]
 
 
+async def test_booking_by_command_leads_to_the_next_day_question_and_a_fail_restarts_the_retake_flow(world):
+    """/exam book schedules the countdown; answering "Not this time" the day after records the failed
+    attempt and gives the new earliest retake date."""
+    ivy = world.member("ivy")
+    await ivy.slash("exam set", code="SY0-701")
+    booked = await ivy.slash("exam book", date="2026-06-10")
+    assert booked.content.startswith("Booked: **SY0-701 on 2026-06-10**")
+    for _ in range(11):
+        await world.advance(days=1)
+    question = [d for d in await ivy.dms() if "How did it go" in d.content]
+    assert len(question) == 1
+    answered = await ivy.sees(question[0]).click("Not this time")
+    assert answered.ephemeral
+    assert "2026-06-10" in str(answered.embeds)
+    assert "retake" in str(answered.embeds).lower()
+    rebooked = await ivy.slash("exam book", date="2026-06-20")  # CompTIA: no wait after a first failure
+    assert rebooked.content.startswith("Booked: **SY0-701 on 2026-06-20**")
+    async with world.bot.db.read() as tx:
+        recorded = await Exams(tx).attempts(world.guild.id, ivy.id, ("SY0-701",))
+    assert [(a.taken_on, a.passed) for a in recorded] == [("2026-06-10", False)]
+
+
 async def test_restart_with_100_due_deliveries_sends_each_once(world):
     """One hundred due reminders survive a restart and each arrives exactly once."""
     hank = world.member("hank")
