@@ -6,6 +6,7 @@ benchmarks build the same Bot around a temporary database, a fake clock and the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pkgutil
 from collections.abc import Iterable
@@ -105,5 +106,13 @@ class ReboundBot(commands.Bot):
         self.alarm.shutdown()
         try:
             await super().close()
+            # Event handlers still running (e.g. an on_app_command_completion that touches the board) finish
+            # before the database they write to is closed.
+            running = [
+                task for task in asyncio.all_tasks()
+                if task is not asyncio.current_task() and task.get_name().startswith("discord.py: on_")
+            ]
+            if running:
+                await asyncio.wait(running, timeout=5)
         finally:
             await self.db.close()

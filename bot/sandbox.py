@@ -91,8 +91,23 @@ class Sandbox:
         return self._members[name]
 
     def say(self, text: str) -> None:
+        text = self._names(text)
         self.last_output = text
         self.out(text)
+
+    def _names(self, text: str) -> str:
+        """Show mentions as a Discord client does: <@123> as @alice, <#456> as #board."""
+        state = self.world.emu.state
+
+        def user(match: re.Match[str]) -> str:
+            found = state.users.get(int(match.group(1)))
+            return f"@{found.username}" if found else match.group(0)
+
+        def channel(match: re.Match[str]) -> str:
+            found = state.channels.get(int(match.group(1)))
+            return f"#{found.name}" if found and found.name else match.group(0)
+
+        return re.sub(r"<#(\d+)>", channel, re.sub(r"<@!?(\d+)>", user, text))
 
     async def execute(self, line: str) -> bool:
         """Carry out one line; returns False when the session should end."""

@@ -26,7 +26,8 @@ def readiness_embed(view: ReadinessView) -> discord.Embed:
     if view.half_mocks:
         lines.append(f"Half-length mocks ({view.half_mocks}) are good practice but don't count here.")
     if view.eligible_date is not None:
-        lines.append(f"Earliest retake the vendor allows: {view.eligible_date.isoformat()}.")
+        opened = " (already open)" if view.retake_open else ""
+        lines.append(f"Earliest retake the vendor allows: {view.eligible_date.isoformat()}{opened}.")
     if view.booked_date is not None:
         lines.append(f"Booked: {view.booked_date.isoformat()}.")
     if view.ready and view.can_book_from is not None:

@@ -106,6 +106,7 @@ class ReadinessView:
     warning: str | None
     full_mocks: int
     half_mocks: int
+    retake_open: bool = False  # the earliest retake date has come already
 
 
 class ReadinessService:
@@ -138,6 +139,7 @@ class ReadinessService:
             warning=readiness.warn_booked_before_ready,
             full_mocks=sum(1 for m in finished if m.length == "full"),
             half_mocks=sum(1 for m in finished if m.length == "half"),
+            retake_open=gate.eligible_date is not None and gate.eligible_date <= now.date(),
         )
 
     async def rule(self, guild_id: int) -> ReadinessRule:
