@@ -87,6 +87,9 @@ class DeliveryDispatcher:
     def kinds(self) -> frozenset[str]:
         return frozenset(self._handlers)
 
+    def handler_for(self, kind: str) -> Handler | None:
+        return self._handlers.get(kind)
+
     async def recover(self) -> int:
         """Put rows a dead process left in 'sending' back in the queue."""
         async with self.db.transaction() as tx:

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 import pytest
 
+from bot.emulator.ratelimit import RateLimits
 from bot.local import LocalWorld
 
 
@@ -49,9 +50,17 @@ class World:
         return await self.local.restart()
 
 
+# The fake clock compresses days into milliseconds, but Discord's per-channel message window runs on real
+# time: with the real 5 s window, a test that sends a member five reminders over "a month" would wait real
+# seconds for the bucket to refill. The window is shortened here; the limits themselves are tested in
+# tests/emulator/test_ratelimits.py and measured under load in bench/fanout.py.
+E2E_RATE_LIMITS = RateLimits(messages_per_channel=5, message_window_seconds=0.05)
+
+
 @pytest.fixture
 async def world(tmp_path):
-    local = LocalWorld(database=str(tmp_path / "rebound-test.db"))
+    local = LocalWorld(database=str(tmp_path / "rebound-test.db"),
+                       emulator_options={"rate_limits": E2E_RATE_LIMITS})
     await local.start()
     try:
         yield World(local)

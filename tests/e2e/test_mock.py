@@ -154,9 +154,19 @@ async def test_answering_after_time_out_changes_nothing(world):
     await world.advance(minutes=30)
     assert old.components != buttons_before  # the question message lost its buttons at the time-out
     results_before = (await fay.dms())[-1].embeds
-    pressed = await click_on(world, fay, _with_buttons(old, buttons_before), "A")
+    pressed = await press_any(world, fay, _with_buttons(old, buttons_before))
     assert pressed.ephemeral and "Time ran out" in pressed.content
     assert (await fay.dms())[-1].embeds == results_before
+
+
+async def press_any(world, member, message) -> Reply:
+    """Use the question's first control: an answer button, or (multi-answer questions) the select."""
+    if any(c.get("type") == 2 for c in message.component_items()):
+        label = next(c.get("label") for c in message.component_items() if c.get("type") == 2)
+        return await click_on(world, member, message, label)
+    select = message.selects[0]
+    values = [o["value"] for o in select["options"]][: select.get("min_values", 1)]
+    return await member.sees(message).select(values)
 
 
 def _with_buttons(message, components):
@@ -173,10 +183,7 @@ async def test_buttons_of_an_abandoned_mock_do_nothing(world):
     components = list(old.components)
     gone = await gus.slash("mock abandon")
     assert "abandoned" in gone.content.lower()
-    # The first question may be single-answer (A–D buttons) or multi-answer (a select and a Submit button).
-    shown = _with_buttons(old, components)
-    label = next(c.get("label") for c in shown.component_items() if c.get("type") == 2)
-    pressed = await click_on(world, gus, shown, label)
+    pressed = await press_any(world, gus, _with_buttons(old, components))
     assert pressed.ephemeral and "abandoned this mock" in pressed.content
     resumed = await gus.slash("mock resume")
     assert "no mock running" in resumed.content
