@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.domain.exams import Domain, Exam
+from bot.domain.mock import raw_pass_anchor
 from bot.domain.text import match_domain, normalise, suggestions
 from bot.errors import InvalidInput
 
@@ -108,11 +109,16 @@ class ParseResult:
 
 
 def passing_base(exam: Exam) -> tuple[float, bool]:
-    """The passing percentage targets are built on, and whether it is our default rather than the vendor's."""
-    published = exam.passing_percent()
-    if published is None:
+    """The pass mark, as a percentage of questions right, that targets are built on, and whether it is our
+    default rather than derived from the vendor's published passing score.
+
+    It is the same mark mocks and the readiness gate use (``mock.raw_pass_anchor``), so /weak, /plan and
+    /readiness never disagree about what passing means.
+    """
+    anchor = raw_pass_anchor(exam)
+    if anchor is None or not 0 < anchor <= 100:
         return DEFAULT_PASSING_PERCENT, True
-    return published, False
+    return anchor, False
 
 
 def estimate_percent(exam: Exam, result: DomainResult) -> float | None:

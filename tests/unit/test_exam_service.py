@@ -324,7 +324,7 @@ async def test_report_pages_then_confirm_saves_the_report(env):
     preview = await service.save_report_page(
         GUILD, ALICE, draft.draft_id, {"1.0": "80", "2.0": "near", "3.0": "", "4.0": "55%", "5.0": ""}
     )
-    assert [line.value for line in preview.lines][:2] == ["80%", "near the target (≈81.2%, estimate)"]
+    assert [line.value for line in preview.lines][:2] == ["80%", "near the target (≈75%, estimate)"]
     assert await count(db, "score_reports") == 0
     saved = await service.confirm_report(GUILD, ALICE, draft.draft_id)
     assert saved.ranking[0].domain_number == "4.0"

@@ -15,7 +15,7 @@ def _percent_report(exam, percents: dict[str, float]) -> ScoreReport:
     return ScoreReport(exam.code, entries)
 
 
-SECURITY_PLUS = _percent_report(SY0_701, {"1.0": 85, "2.0": 60, "3.0": 95, "4.0": 70, "5.0": 83})
+SECURITY_PLUS = _percent_report(SY0_701, {"1.0": 79, "2.0": 60, "3.0": 95, "4.0": 70, "5.0": 77})
 
 
 def test_ranking_order_follows_weight_times_gap():
@@ -27,11 +27,11 @@ def test_ranking_order_follows_weight_times_gap():
 def test_ranking_numbers_for_display():
     """Each entry carries weight text, percent, target, gap and priority."""
     top = rank_domains(SY0_701, SECURITY_PLUS)[0]
-    assert (top.weight_text, top.percent, top.target, top.gap, top.priority) == ("22%", 60, 91.2, 31.2, 6.86)
+    assert (top.weight_text, top.percent, top.target, top.gap, top.priority) == ("22%", 60, 85.0, 25.0, 5.5)
     assert top.label is Standing.WEAK
     assert top.summary() == (
-        "2.0 Threats, Vulnerabilities, and Mitigations · weight 22% · 60% → target 91.2% · gap 31.2 "
-        "· priority 6.86 · weak"
+        "2.0 Threats, Vulnerabilities, and Mitigations · weight 22% · 60% → target 85% · gap 25 "
+        "· priority 5.5 · weak"
     )
 
 
@@ -68,7 +68,7 @@ def test_inside_a_wide_buffer_is_borderline_not_weak():
     """Above the pass mark but 10+ points under a wide buffer's target stays borderline."""
     ranking = rank_domains(N10_009, _percent_report(N10_009, {"1.0": 80}), buffer=20)
     entry = next(p for p in ranking if p.domain_number == "1.0")
-    assert (entry.gap, entry.label) == (17.5, Standing.BORDERLINE)
+    assert (entry.gap, entry.label) == (15.0, Standing.BORDERLINE)
 
 
 def test_equal_priority_puts_the_heavier_domain_first():
