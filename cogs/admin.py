@@ -12,7 +12,8 @@ from discord.ext import commands
 
 from bot.client import ReboundBot
 from bot.ui.accountability_views import reply_with_notice
-from bot.ui.community_views import SetupView, can_manage
+from bot.ui.community_views import SetupView
+from bot.ui.items import can_manage
 from bot.ui.respond import reply
 
 NOT_A_MANAGER = "Setting Rebound up needs the Manage Server permission."

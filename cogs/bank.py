@@ -14,15 +14,8 @@ from bot.client import ReboundBot
 from bot.domain.banks import LIMITS, BankError
 from bot.services.banks import ProposalView
 from bot.ui.errors import ReboundModal
-from bot.ui.practice_views import (
-    FIELD_LIMIT,
-    INFO_COLOUR,
-    SafeDynamicItem,
-    can_manage,
-    clip,
-    option_lines,
-    view_of,
-)
+from bot.ui.items import SafeDynamicItem, can_manage, view_of
+from bot.ui.practice_views import FIELD_LIMIT, INFO_COLOUR, clip, option_lines
 from bot.ui.respond import reply, update
 
 NEEDS_MANAGE = "Only members with the Manage Server permission can do that."

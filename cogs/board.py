@@ -19,7 +19,7 @@ from bot.errors import InvalidInput, NotAllowed
 from bot.scheduling.dispatcher import Outcome, nonce_for
 from bot.services.board import BOARD_DIGEST, BOARD_REFRESH, AdminNotice, BoardView
 from bot.ui.charts import GROUP_MINUTES_FILE, group_minutes_png
-from bot.ui.practice_views import SafeDynamicItem, can_manage, view_of
+from bot.ui.items import SafeDynamicItem, can_manage, view_of
 from bot.ui.respond import NO_PINGS, reply, update
 
 log = logging.getLogger(__name__)

@@ -20,17 +20,16 @@ from bot.services.practice import (
     WhyView,
 )
 from bot.ui.errors import ReboundModal
+from bot.ui.items import SafeDynamicItem, view_of
 from bot.ui.practice_views import (
     FIELD_LIMIT,
     INFO_COLOUR,
     MISS_COLOUR,
     OK_COLOUR,
-    SafeDynamicItem,
     bar,
     clip,
     option_lines,
     rows_for,
-    view_of,
 )
 from bot.ui.respond import reply, update
 

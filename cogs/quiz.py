@@ -22,17 +22,8 @@ from bot.services.quiz import (
     RevealView,
     ScoreboardView,
 )
-from bot.ui.practice_views import (
-    FIELD_LIMIT,
-    INFO_COLOUR,
-    OK_COLOUR,
-    SafeDynamicItem,
-    can_manage,
-    clip,
-    option_lines,
-    rows_for,
-    view_of,
-)
+from bot.ui.items import SafeDynamicItem, can_manage, view_of
+from bot.ui.practice_views import FIELD_LIMIT, INFO_COLOUR, OK_COLOUR, clip, option_lines, rows_for
 from bot.ui.respond import NO_PINGS, reply
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import discord
 
 from bot.services.reminders import ButtonSpec
 from bot.ui.exam_views import attempt_embed
-from bot.ui.practice_views import SafeDynamicItem
+from bot.ui.items import SafeDynamicItem
 from bot.ui.respond import reply
 
 _STYLES = {"primary": discord.ButtonStyle.primary, "secondary": discord.ButtonStyle.secondary,

@@ -33,8 +33,8 @@ from bot.services.guild_settings import (
 from bot.services.onboarding import OnboardingState
 from bot.services.resources import ResourceList, ResourceView
 from bot.ui.errors import ReboundModal, ReboundView
-from bot.ui.exam_views import EnterReportButton, PasteReportButton, SafeDynamicItem, clip, plan_embed
-from bot.ui.practice_views import view_of
+from bot.ui.exam_views import EnterReportButton, PasteReportButton, clip, plan_embed
+from bot.ui.items import SafeDynamicItem, can_manage, view_of
 from bot.ui.respond import NO_PINGS, reply, update
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,6 @@ SELECT_OPTIONS_MAX = 25
 
 def services(interaction: discord.Interaction) -> Any:
     return interaction.client.services  # type: ignore[attr-defined]
-
-
-def can_manage(interaction: discord.Interaction) -> bool:
-    """Manage Server, checked at run time too: default permissions can be changed by server admins."""
-    permissions = interaction.permissions
-    return bool(permissions and (permissions.manage_guild or permissions.administrator))
 
 
 def can_moderate(interaction: discord.Interaction) -> bool:

@@ -26,7 +26,8 @@ from bot.services.exams import (
     RetakeView,
     WeakView,
 )
-from bot.ui.errors import ReboundModal, ReboundView, report_error
+from bot.ui.errors import ReboundModal, ReboundView
+from bot.ui.items import SafeDynamicItem
 from bot.ui.respond import reply, update
 
 INFO = discord.Colour.blurple()
@@ -179,19 +180,6 @@ def saved_embed(saved: ReportSaved) -> discord.Embed:
     lines.append("")
     lines.append("Next: /weak for the full ranking, /diagnose for why it went this way, /plan for your plan.")
     return discord.Embed(title="Score report saved", description="\n".join(lines), colour=CALM)
-
-
-class SafeDynamicItem:
-    """Mixin: a persistent item's errors get the same private reply as commands (discord.py would only log)."""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.handle(interaction)
-        except Exception as exc:
-            await report_error(interaction, exc, where=f"item {type(self).__name__}")
-
-    async def handle(self, interaction: discord.Interaction) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
 
 
 class ReportPageButton(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button],
