@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = ["pairing", "selection"]
+BENCHMARKS = ["latency", "fanout", "queries", "startup", "pairing", "selection"]
 
 
 def main(argv: list[str] | None = None) -> int:
