@@ -16,6 +16,8 @@ from discord.ext import commands
 
 import cogs
 from bot.clock import Clock, SystemClock, to_epoch
+from bot.data.bank_loader import load_shipped_banks
+from bot.data.loader import load_catalogue
 from bot.db.connection import Database
 from bot.db.migrations import migrate
 from bot.db.repositories.members import Guilds
@@ -78,6 +80,9 @@ class ReboundBot(commands.Bot):
         recovered = await self.dispatcher.recover()
         if recovered:
             log.info("%d deliveries interrupted by the last stop will be sent again", recovered)
+        # Shipped data is parsed once, off the event loop, so the first practice command doesn't stall the bot.
+        await asyncio.to_thread(load_catalogue)
+        await asyncio.to_thread(load_shipped_banks)
         for name in self.extension_names:
             await self.load_extension(name)
         # Started here, never in on_ready (which fires again after every reconnect).

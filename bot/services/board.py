@@ -32,6 +32,7 @@ from bot.db.repositories.members import Guilds, Members
 from bot.db.repositories.mocks import MockAttempts
 from bot.domain.board import (
     CHART_WEEKS,
+    MAX_LINES,
     Board,
     GroupTotals,
     MemberProgress,
@@ -283,6 +284,8 @@ class BoardService:
                 await Deliveries(tx).schedule(kind=BOARD_REFRESH, due_at=due, key=refresh_key(guild_id, due),
                                               now=at, guild_id=guild_id, payload={"reason": "recheck"})
                 return RefreshPlan(None, "edited less than a minute ago; moved to the next minute")
+        # Composing only reads: it runs in its own read unit, so commands are not held behind the write lock.
+        async with self.db.read() as tx:
             return RefreshPlan(await self._compose(tx, board, now))
 
     async def record_published(self, view: BoardView, message_id: int) -> None:
@@ -423,8 +426,24 @@ class BoardService:
         active_exams = await Exams(tx).active_in_guild(guild_id)
         exam_of = {record.user_id: record for record in active_exams}
         shown = await BoardPrivacy(tx).shown(guild_id)
-        members = [await self._member(tx, guild_id, user_id, exam_of.get(user_id), activity, now)
-                   for user_id in shown]
+        # The board ranks by minutes, then check-ins (both known from ``activity`` for everyone at once), then
+        # streak. Only members who can reach a line (ahead of or tied with the last line) need the per-member
+        # queries; the rest are only counted ("…and N more"), so a 10,000-member board stays cheap.
+        def effort(user_id: int) -> tuple[int, int]:
+            mine = activity.get(user_id)
+            return (-(mine.minutes if mine else 0), -(mine.checkins if mine else 0))
+
+        ordered = sorted(shown, key=lambda user_id: (effort(user_id), user_id))
+        if len(ordered) > MAX_LINES:
+            boundary = effort(ordered[MAX_LINES - 1])
+            contenders = {user_id for user_id in ordered if effort(user_id) <= boundary}
+        else:
+            contenders = set(ordered)
+        members = [
+            await self._member(tx, guild_id, user_id, exam_of.get(user_id), activity, now)
+            if user_id in contenders else _counted_only(user_id, exam_of.get(user_id), activity)
+            for user_id in ordered
+        ]
         counts = Counter(record.exam_code for record in active_exams)
         totals = GroupTotals(
             exams=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
@@ -468,3 +487,12 @@ class BoardService:
             checkins=mine.checkins if mine else 0, streak=streak.current, mock_scores=scores, ready=ready,
         )
 
+
+def _counted_only(user_id: int, exam_record: MemberExam | None, activity: dict[int, MemberActivity]) -> MemberProgress:
+    """A member who ranks below every line: counted in "…and N more", never shown, so no details needed."""
+    mine = activity.get(user_id)
+    return MemberProgress(
+        user_id=user_id, exam_code=exam_record.exam_code if exam_record else None, days_to_retake=None,
+        minutes=mine.minutes if mine else 0, checkins=mine.checkins if mine else 0, streak=0, mock_scores=(),
+        ready=False,
+    )

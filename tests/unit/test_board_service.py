@@ -394,3 +394,29 @@ async def test_refresh_and_digest_stop_after_the_bot_left(env):
         await Guilds(tx).mark_left(G, env.now())
     assert (await env.board.plan_refresh(hourly)).skip == "the bot left this server"
     assert (await env.digest.plan(digest)).skip == "the bot left this server"
+
+
+async def test_large_board_shows_the_top_fifteen_with_streak_deciding_ties_at_the_last_line(env):
+    """With 20 members opted in, the 15 most active are shown; at the last line a tie on effort goes to the
+    longer streak, and the rest are only counted."""
+    await env.setup_board()
+    users = list(range(500, 520))
+    tied = users[14:17]
+    for user in users:
+        await env.exam(user)
+        await env.board.set_on_board(G, user, True)
+    env.clock.set(datetime(2026, 6, 7, 12, 0, tzinfo=UTC))  # Sunday: last week on the board
+    await env.checkins.log(G, tied[2], minutes=0)
+    env.clock.set(datetime(2026, 6, 8, 12, 0, tzinfo=UTC))  # Monday: a new board week
+    for rank, user in enumerate(users[:14]):
+        await env.checkins.log(G, user, minutes=200 - rank)
+    for user in tied:  # the same effort this week; only tied[2] has a two-day streak
+        await env.checkins.log(G, user, minutes=30)
+    env.clock.advance(minutes=2)
+    await env.board.touch(G)
+    env.clock.advance(minutes=2)
+    plan = await env.refresh()
+    board = plan.view.board
+    assert [line.user_id for line in board.lines][:14] == users[:14]
+    assert board.lines[14].user_id == tied[2]
+    assert board.hidden == 5
