@@ -259,6 +259,10 @@ class ReminderService:
     async def take_notice(self, guild_id: int, user_id: int) -> str | None:
         """A note about refused deliveries not yet shown to the member, marked as shown."""
         now = to_epoch(self.clock.now())
+        # Almost every command asks and almost always there is nothing: look first, write only when needed.
+        async with self.db.read() as tx:
+            if not await Checkins(tx).unreported_problems(guild_id, user_id):
+                return None
         async with self.db.transaction() as tx:
             reasons = await Checkins(tx).unreported_problems(guild_id, user_id)
             if not reasons:
