@@ -27,7 +27,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     apply_endpoints(config.api_base, config.gateway_url)
 
     async def main() -> None:
-        bot = ReboundBot(db=Database(config.database), clock=SystemClock(), dev_guild=config.dev_guild)
+        bot = ReboundBot(db=Database(config.database), clock=SystemClock(), dev_guild=config.dev_guild,
+                         guild_data_grace_days=config.guild_data_grace_days)
         async with bot:
             await bot.start(token)
 

@@ -53,6 +53,7 @@ class ReboundBot(commands.Bot):
         extensions: Iterable[str] | None = None,
         intents: discord.Intents | None = None,
         sync_commands: bool = True,
+        guild_data_grace_days: int = 30,
         **options: object,
     ) -> None:
         super().__init__(
@@ -70,7 +71,7 @@ class ReboundBot(commands.Bot):
         self.sync_commands = sync_commands
         self.dispatcher = DeliveryDispatcher(db, self.clock)
         self.alarm = AlarmClock(self.dispatcher, self.clock)
-        self.services = Services.build(db, self.clock)
+        self.services = Services.build(db, self.clock, guild_data_grace_days=guild_data_grace_days)
 
     async def setup_hook(self) -> None:
         await self.db.connect()

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.client import ReboundBot
 from bot.services.board import PrivacyView
+from bot.ui.privacy_commands import attach, register_purge
 from bot.ui.respond import reply
 
 OnOff = Literal["on", "off"]
@@ -41,11 +42,18 @@ def render_privacy(view: PrivacyView) -> str:
 
 
 class Privacy(commands.GroupCog, group_name="privacy",
-              group_description="What other members can see about you"):
+              group_description="What Rebound shows and stores about you"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
         self.service = bot.services.board
         super().__init__()
+        # /privacy export and /privacy delete: everything Rebound stores about you, as a file or gone.
+        self.data = bot.services.privacy
+        attach(self, bot, self.data)
+
+    async def cog_load(self) -> None:
+        # A server that removed the bot has its data deleted after the grace period (a daily ledger job).
+        await register_purge(self.bot, self.data)
 
     @app_commands.command(name="board",
                           description="Show or hide yourself on the progress board (off by default)")

@@ -24,6 +24,7 @@ _DAY_ALIASES = {
     "weekends": "sat,sun",
     "weekend": "sat,sun",
 }
+_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_PART = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$")
 
 
@@ -45,10 +46,18 @@ def parse_days(text: str) -> str:
                 f"I couldn't read the days {text!r}.",
                 hint="Use 'daily', 'weekdays', a range like 'mon-fri' or a list like 'mon,wed,fri'.",
             )
+        first, _, last = part.partition("-")
+        if last and _WEEK.index(first) > _WEEK.index(last):
+            # "fri-mon" or "sun-sat" runs on through the weekend; cron ranges only run from Monday on.
+            part = f"{first}-sun,mon-{last}"
         normalised.append(part)
     if not normalised:
         raise InvalidInput("Please say which days, e.g. 'daily' or 'mon-fri'.")
-    return ",".join(normalised)
+    covered = set()
+    for part in ",".join(normalised).split(","):
+        first, _, last = part.partition("-")
+        covered.update(_WEEK[_WEEK.index(first): _WEEK.index(last or first) + 1])
+    return "*" if len(covered) == len(_WEEK) else ",".join(normalised)
 
 
 def parse_time_of_day(text: str) -> tuple[int, int]:

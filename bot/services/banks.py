@@ -177,6 +177,8 @@ class BankService:
             raise BankError([f"{filename}: is not UTF-8 text"]) from exc
         except yaml.YAMLError as exc:
             raise BankError([f"{filename}: is not valid YAML: {exc}"]) from exc
+        except RecursionError as exc:  # thousands of nested brackets exhaust the YAML parser's stack
+            raise BankError([f"{filename}: is nested too deeply to be a bank file"]) from exc
         meta = doc.get("bank") if isinstance(doc, dict) else None
         code = str(meta.get("exam", "")) if isinstance(meta, dict) else ""
         if not code:

@@ -20,6 +20,7 @@ from bot.services.mocks import MockService
 from bot.services.onboarding import OnboardingService
 from bot.services.partners import PartnerService
 from bot.services.practice import PracticeService
+from bot.services.privacy import PrivacyService
 from bot.services.progress import ProgressService
 from bot.services.quiz import QuizService
 from bot.services.readiness import ReadinessService
@@ -45,6 +46,7 @@ class Services:
     board: BoardService
     progress: ProgressService
     digest: DigestService
+    privacy: PrivacyService
     # Community services use other services, so they are built after the rest (see ``_add_community``).
     guild_settings: GuildSettingsService = field(init=False)
     cohorts: CohortService = field(init=False)
@@ -52,7 +54,7 @@ class Services:
     onboarding: OnboardingService = field(init=False)
 
     @classmethod
-    def build(cls, db: Database, clock: Clock) -> Services:
+    def build(cls, db: Database, clock: Clock, *, guild_data_grace_days: int = 30) -> Services:
         catalogues = CatalogueService(load_catalogue)
         services = cls(
             settings=SettingsService(db, clock),
@@ -70,6 +72,7 @@ class Services:
             board=BoardService(db, clock, catalogues),
             progress=ProgressService(db, clock, catalogues),
             digest=DigestService(db, clock),
+            privacy=PrivacyService(db, clock, grace_days=guild_data_grace_days),
         )
         services._add_community(db, clock, catalogues)
         return services

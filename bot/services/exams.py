@@ -54,6 +54,8 @@ LABEL_LIMIT = 45
 #: A draft untouched this long is cleaned away when the member starts a new one.
 DRAFT_LIFETIME = timedelta(days=14)
 MAX_LOCAL_EXAM_BYTES = 64 * 1024
+#: Test centres book months ahead, not years; a far date is a typo (and would overflow the countdown's dates).
+MAX_BOOKING_AHEAD = timedelta(days=2 * 366)
 MAX_PASTE_CHARS = 4000
 OBJECTIVES_KEY = "objectives"
 SCORE_KEY = "score"
@@ -577,6 +579,9 @@ class ExamService:
                     f"{day.isoformat()} has already passed, so it cannot be booked.",
                     hint="Enter the date of your upcoming exam. If you sat it already, record it with /exam attempt.",
                 )
+            if day > today + MAX_BOOKING_AHEAD:
+                raise InvalidInput(f"{day.isoformat()} is more than two years away; is the year right?",
+                                   hint="Enter the date of your booked exam, for example 2026-03-14.")
             policy = catalogue.policy_for(exam)
             records = await Exams(tx).attempts(guild_id, user_id, _family_codes(catalogue, exam, policy))
             attempts = _attempts_for_policy(records)
@@ -611,6 +616,8 @@ class ExamService:
             raise InvalidInput("That file is not UTF-8 text.") from exc
         except yaml.YAMLError as exc:
             raise InvalidInput(f"That file is not valid YAML: {str(exc)[:300]}") from exc
+        except RecursionError as exc:  # thousands of nested brackets exhaust the YAML parser's stack
+            raise InvalidInput("That file is nested too deeply to describe an exam.") from exc
         documents = _local_exam_documents(raw)
         now_dt = self.clock.now()
         now = to_epoch(now_dt)

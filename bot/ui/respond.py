@@ -14,6 +14,13 @@ import discord
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
+#: Discord refuses a message whose content is longer (error 50035), and the member would then see nothing.
+CONTENT_LIMIT = 2000
+
+
+def fit_content(content: str) -> str:
+    """Cut text (often an echo of what the member typed) to what Discord accepts, marking the cut."""
+    return content if len(content) <= CONTENT_LIMIT else content[: CONTENT_LIMIT - 1] + "…"
 
 
 async def reply(
@@ -29,7 +36,7 @@ async def reply(
 ) -> None:
     kwargs: dict[str, Any] = {"ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
     if content is not None:
-        kwargs["content"] = content
+        kwargs["content"] = fit_content(content)
     if embed is not None:
         kwargs["embed"] = embed
     if embeds:
@@ -53,7 +60,7 @@ async def update(interaction: discord.Interaction, content: str | None = None, *
     """Edit the message a component lives on (or the deferred original)."""
     kwargs.setdefault("allowed_mentions", NO_PINGS)
     if content is not None:
-        kwargs["content"] = content
+        kwargs["content"] = fit_content(content)
     if interaction.response.is_done():
         await interaction.edit_original_response(**kwargs)
     else:
