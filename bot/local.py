@@ -59,6 +59,11 @@ class LocalWorld:
         if self._task is None:
             return
         await self.bot.close()
+        # Views with a timeout keep a sleeping task each; a closed bot no longer needs them, and left alone they
+        # would be reported ("Task was destroyed but it is pending") whenever a later test collects garbage.
+        for task in asyncio.all_tasks():
+            if "timeout_task_impl" in getattr(task.get_coro(), "__qualname__", ""):
+                task.cancel()
         try:
             await asyncio.wait_for(self._task, timeout=READY_TIMEOUT)
         except (asyncio.CancelledError, Exception):  # a connection error at shutdown is not interesting here
