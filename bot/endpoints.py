@@ -14,21 +14,23 @@ import discord.http
 import yarl
 
 
-class DiscordInternalsMoved(RuntimeError):
-    pass
+class DiscordInternalsChanged(RuntimeError):
+    """discord.py no longer has the attributes Rebound redirects; see ``check_discord_internals``."""
 
 
 def check_discord_internals() -> None:
-    route_base = getattr(discord.http.Route, "BASE", None)
-    gateway = getattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", None)
-    if not isinstance(route_base, str):
-        raise DiscordInternalsMoved(
-            "discord.http.Route.BASE is gone or not a string; the REST override needs updating."
-        )
-    if not isinstance(gateway, yarl.URL):
-        raise DiscordInternalsMoved(
-            "discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY is gone or not a URL; "
-            "the gateway override needs updating."
+    """Raise a clear error if ``Route.BASE`` or ``DiscordWebSocket.DEFAULT_GATEWAY`` moved or changed type."""
+    problems = []
+    route = getattr(discord.http, "Route", None)
+    if route is None or not isinstance(getattr(route, "BASE", None), str):
+        problems.append("discord.http.Route.BASE (a str) is missing")
+    socket = getattr(discord.gateway, "DiscordWebSocket", None)
+    if socket is None or not isinstance(getattr(socket, "DEFAULT_GATEWAY", None), yarl.URL):
+        problems.append("discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY (a yarl.URL) is missing")
+    if problems:
+        raise DiscordInternalsChanged(
+            f"discord.py {discord.__version__} changed its internals: " + "; ".join(problems)
+            + ". Update bot/endpoints.py to the new attribute names."
         )
 
 
