@@ -8,21 +8,17 @@ button can tell exactly what already happened.
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.clock import Clock, from_epoch, to_epoch
-from bot.data.bank_loader import load_shipped_banks
-from bot.data.loader import load_catalogue
-from bot.db.connection import Database, Tx
+from bot.clock import from_epoch, to_epoch
+from bot.db.connection import Tx
 from bot.db.repositories.exams import Exams
 from bot.db.repositories.members import Members
 from bot.db.repositories.mocks import MockAttempts
 from bot.db.repositories.practice import Answers, Cards, Mastery, SessionRecord, Sessions
-from bot.domain.banks import Bank, Question, QuestionType
-from bot.domain.catalogue import Catalogue
+from bot.domain.banks import Question, QuestionType
 from bot.domain.exams import Exam
 from bot.domain.mastery import DomainMastery, initial_mastery
 from bot.domain.review import (
@@ -41,7 +37,8 @@ from bot.domain.review import (
 from bot.domain.selection import domain_key, select_questions
 from bot.domain.text import match_domain
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.services.banks import ShippedBanks, question_pool
+from bot.services.banks import question_pool
+from bot.services.content import ContentService
 
 DEFAULT_COUNT = 10
 MAX_COUNT = 25
@@ -203,25 +200,8 @@ class GapsView:
 # --- the service ----------------------------------------------------------------------------------
 
 
-class PracticeService:
-    def __init__(
-        self, db: Database, clock: Clock, *, catalogue: Catalogue | None = None, shipped: ShippedBanks | None = None,
-        rng: Callable[[], random.Random] | None = None,
-    ) -> None:
-        self.db = db
-        self.clock = clock
-        self._catalogue = catalogue
-        self._shipped = shipped or load_shipped_banks
-        self._rng = rng or random.Random
-
-    @property
-    def catalogue(self) -> Catalogue:
-        if self._catalogue is None:
-            self._catalogue = load_catalogue()
-        return self._catalogue
-
-    def shipped(self) -> Mapping[str, Bank]:
-        return self._shipped()
+class PracticeService(ContentService):
+    """Uses ``self.catalogue`` and ``self.shipped()`` from ``ContentService``."""
 
     async def _active_exam(self, tx: Tx, guild_id: int, user_id: int) -> Exam:
         active = await Exams(tx).active(guild_id, user_id)

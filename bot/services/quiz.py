@@ -9,28 +9,24 @@ at the position the delivery was scheduled for, so a repeated or late delivery c
 
 from __future__ import annotations
 
-import random
 from collections import Counter
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import Clock, to_epoch
-from bot.data.bank_loader import load_shipped_banks
-from bot.data.loader import load_catalogue
-from bot.db.connection import Database, Tx
+from bot.clock import to_epoch
+from bot.db.connection import Tx
 from bot.db.repositories.deliveries import Deliveries
 from bot.db.repositories.exams import Exams
 from bot.db.repositories.members import Members
 from bot.db.repositories.practice import Answers
 from bot.db.repositories.quiz import QuizRounds, RoundRecord
-from bot.domain.banks import Bank, Question, QuestionType
-from bot.domain.catalogue import Catalogue
+from bot.domain.banks import Question, QuestionType
 from bot.domain.exams import Exam
 from bot.domain.selection import select_questions
 from bot.domain.text import match_domain
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.services.banks import ShippedBanks, question_pool
+from bot.services.banks import question_pool
+from bot.services.content import ContentService
 from bot.services.practice import mastery_by_domain, member_context, record_answer
 
 QUIZ_REVEAL = "quiz_reveal"
@@ -123,29 +119,12 @@ class StepView:
     note: str | None = None
 
 
-class QuizService:
-    def __init__(
-        self, db: Database, clock: Clock, *, catalogue: Catalogue | None = None, shipped: ShippedBanks | None = None,
-        rng: Callable[[], random.Random] | None = None,
-    ) -> None:
-        self.db = db
-        self.clock = clock
-        self._catalogue = catalogue
-        self._shipped = shipped or load_shipped_banks
-        self._rng = rng or random.Random
-
-    @property
-    def catalogue(self) -> Catalogue:
-        if self._catalogue is None:
-            self._catalogue = load_catalogue()
-        return self._catalogue
-
-    def _shipped_banks(self) -> Mapping[str, Bank]:
-        return self._shipped()
+class QuizService(ContentService):
+    """Uses ``self.catalogue`` and ``self.shipped()`` from ``ContentService``."""
 
     async def _pool(self, tx: Tx, guild_id: int, exam: Exam) -> tuple[Question, ...]:
         # Everyone answers with one button, so group rounds use single-answer questions.
-        pool = await question_pool(tx, guild_id, exam, self._shipped_banks())
+        pool = await question_pool(tx, guild_id, exam, self.shipped())
         return tuple(q for q in pool if q.type is QuestionType.SINGLE)
 
     # --- /quiz start ----------------------------------------------------------------------------
