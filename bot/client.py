@@ -54,6 +54,7 @@ class ReboundBot(commands.Bot):
         intents: discord.Intents | None = None,
         sync_commands: bool = True,
         guild_data_grace_days: int = 30,
+        answer_deadline: float | None = None,
         **options: object,
     ) -> None:
         super().__init__(
@@ -72,6 +73,9 @@ class ReboundBot(commands.Bot):
         self.dispatcher = DeliveryDispatcher(db, self.clock)
         self.alarm = AlarmClock(self.dispatcher, self.clock)
         self.services = Services.build(db, self.clock, guild_data_grace_days=guild_data_grace_days)
+        if answer_deadline is not None:
+            # Seconds before an unanswered interaction is deferred (2 by default; tests use less).
+            self.tree.deadline.delay = answer_deadline
 
     async def setup_hook(self) -> None:
         await self.db.connect()
@@ -101,8 +105,16 @@ class ReboundBot(commands.Bot):
         log.info("synced %d application commands", len(synced))
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        async with self.db.transaction() as tx:
-            await Guilds(tx).ensure(guild.id, to_epoch(self.clock.now()))
+        # Through the service, which tells a server that comes back from a new one (it is owed a new guide).
+        await self.services.guild_settings.record_join(guild.id)
+
+    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        if event_name == "interaction" and args and isinstance(args[0], discord.Interaction):
+            # discord.py dispatches "interaction" right after handing it to the command tree or the view store
+            # and before any handler has run: the moment to start its 3-second clock and to see whether anything
+            # handles it at all (a handler that already finished would otherwise look like none).
+            self.tree.deadline.watch(args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         async with self.db.transaction() as tx:

@@ -19,7 +19,7 @@ class DiscordInternalsChanged(RuntimeError):
 
 
 def check_discord_internals() -> None:
-    """Raise a clear error if ``Route.BASE`` or ``DiscordWebSocket.DEFAULT_GATEWAY`` moved or changed type."""
+    """Raise a clear error if ``Route.BASE``, ``DiscordWebSocket.DEFAULT_GATEWAY`` or the view store changed."""
     problems = []
     route = getattr(discord.http, "Route", None)
     if route is None or not isinstance(getattr(route, "BASE", None), str):
@@ -27,6 +27,15 @@ def check_discord_internals() -> None:
     socket = getattr(discord.gateway, "DiscordWebSocket", None)
     if socket is None or not isinstance(getattr(socket, "DEFAULT_GATEWAY", None), yarl.URL):
         problems.append("discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY (a yarl.URL) is missing")
+    # The deadline guard (bot/ui/deadline.py) reads the view store to answer buttons nobody handles any more.
+    from discord.ui.view import ViewStore
+    try:
+        store = ViewStore(None)  # type: ignore[arg-type]  # its __init__ only creates the tables
+        tables = [getattr(store, name, None) for name in ("_views", "_dynamic_items", "_modals")]
+    except Exception:
+        tables = []
+    if len(tables) != 3 or not all(isinstance(t, dict) for t in tables):
+        problems.append("discord.ui.view.ViewStore._views/_dynamic_items/_modals (dicts) are missing")
     if problems:
         raise DiscordInternalsChanged(
             f"discord.py {discord.__version__} changed its internals: " + "; ".join(problems)

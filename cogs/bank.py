@@ -16,7 +16,7 @@ from bot.services.banks import ProposalView
 from bot.ui.errors import ReboundModal
 from bot.ui.items import SafeDynamicItem, can_manage, view_of
 from bot.ui.practice_views import FIELD_LIMIT, INFO_COLOUR, clip, option_lines
-from bot.ui.respond import reply, update
+from bot.ui.respond import defer, open_modal, reply, update
 
 NEEDS_MANAGE = "Only members with the Manage Server permission can do that."
 
@@ -112,7 +112,7 @@ class ReviewButton(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button],
             if view.status != "pending":
                 await reply(interaction, f"This proposal was already {view.status}.")
                 return
-            await interaction.response.send_modal(EditModal(view))
+            await open_modal(interaction, EditModal(view))
             return
         if self.action == "approve":
             view = await service.approve(interaction.guild_id, interaction.user.id, self.proposal_id,
@@ -126,6 +126,7 @@ class ReviewButton(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button],
                                           "next.", embed=proposal_embed(view), view=None)
 
 
+@app_commands.guild_only()
 class Bank(commands.GroupCog, group_name="bank", group_description="This server's question banks"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
@@ -141,14 +142,13 @@ class Bank(commands.GroupCog, group_name="bank", group_description="This server'
     @app_commands.command(name="import", description="Import a question bank file (YAML) for this server")
     @app_commands.describe(file="A .yaml bank file; see /bank export for the format")
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         _require_manage(interaction)
         if file.size > LIMITS.document_bytes:
             await reply(interaction, f"{file.filename} is {file.size:,} bytes; a bank file can be at most "
                                      f"{LIMITS.document_bytes:,}. Split it into one file per exam.")
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction)
         data = await file.read()
         try:
             result = await self.service.import_bank(interaction.guild_id, interaction.user.id, file.filename, data,
@@ -163,14 +163,12 @@ class Bank(commands.GroupCog, group_name="bank", group_description="This server'
 
     @app_commands.command(name="export", description="Download an exam's bank (this server's questions included)")
     @app_commands.describe(exam="Exam code, e.g. SY0-701")
-    @app_commands.guild_only()
     async def export(self, interaction: discord.Interaction, exam: str) -> None:
         result = await self.service.export_bank(interaction.guild_id, exam)
         file = discord.File(io.BytesIO(result.text.encode("utf-8")), filename=result.filename)
         await reply(interaction, f"The {result.exam_code} bank: {result.question_count} question(s).", file=file)
 
     @app_commands.command(name="list", description="The question banks available in this server")
-    @app_commands.guild_only()
     async def list_(self, interaction: discord.Interaction) -> None:
         banks = await self.service.list_banks(interaction.guild_id)
         lines = [f"**{b.exam_code}** {b.exam_name}: {b.shipped} shipped"
@@ -178,6 +176,7 @@ class Bank(commands.GroupCog, group_name="bank", group_description="This server'
         await reply(interaction, "\n".join(lines) or "No question banks yet.")
 
 
+@app_commands.guild_only()
 class Question(commands.GroupCog, group_name="question", group_description="Propose and review questions"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
@@ -186,13 +185,11 @@ class Question(commands.GroupCog, group_name="question", group_description="Prop
 
     @app_commands.command(name="propose", description="Write a question for this server's bank")
     @app_commands.describe(exam="Exam code (default: the exam you're preparing for)")
-    @app_commands.guild_only()
     async def propose(self, interaction: discord.Interaction, exam: str | None = None) -> None:
-        await interaction.response.send_modal(ProposeModal(exam))
+        await open_modal(interaction, ProposeModal(exam))
 
     @app_commands.command(name="review", description="Review proposed questions (moderators)")
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     async def review(self, interaction: discord.Interaction) -> None:
         _require_manage(interaction)
         view = await self.service.next_pending(interaction.guild_id, can_manage=True)

@@ -31,7 +31,7 @@ from bot.ui.practice_views import (
     option_lines,
     rows_for,
 )
-from bot.ui.respond import reply, update
+from bot.ui.respond import open_modal, reply, update
 
 WHY_PROMPT = "**Why did you miss it?** One tap; it shapes the advice in /gaps."
 RULE_PROMPT = ("You've missed this one four times, so drilling it the same way isn't working. "
@@ -274,7 +274,7 @@ class RuleButton(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button],
         return cls(int(match["session"]), int(match["position"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(RuleModal(self.session_id, self.position))
+        await open_modal(interaction, RuleModal(self.session_id, self.position))
 
 
 # --- the cog --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.client import ReboundBot
 from bot.services.progress import ProgressView
 from bot.ui.charts import progress_pngs
-from bot.ui.respond import reply
+from bot.ui.respond import defer, reply
 
 EMPTY = (
     "Nothing to chart yet, and that's fine: everyone starts here.\n"
@@ -52,7 +52,7 @@ class Progress(commands.Cog):
     @app_commands.command(name="progress", description="Your own progress charts, privately")
     @app_commands.guild_only()
     async def progress(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction)
         view = await self.service.progress(interaction.guild_id, interaction.user.id)
         if view.empty:
             await reply(interaction, EMPTY)

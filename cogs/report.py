@@ -9,9 +9,10 @@ from discord.ext import commands
 from bot.client import ReboundBot
 from bot.services.exams import NO_ACTIVE_EXAM, NO_ACTIVE_EXAM_HINT
 from bot.ui.exam_views import REPORT_ITEMS, PasteReportModal, preview_embed, report_panel
-from bot.ui.respond import reply
+from bot.ui.respond import open_modal, reply
 
 
+@app_commands.guild_only()
 class ReportCog(commands.GroupCog, group_name="report", group_description="Your exam score report"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
@@ -26,7 +27,6 @@ class ReportCog(commands.GroupCog, group_name="report", group_description="Your 
         self.bot.remove_dynamic_items(*REPORT_ITEMS)
 
     @app_commands.command(name="enter", description="Enter your score report, a few domains per page")
-    @app_commands.guild_only()
     async def enter(self, interaction: discord.Interaction) -> None:
         preview = await self.service.start_report(interaction.guild_id, interaction.user.id)
         await reply(
@@ -39,12 +39,11 @@ class ReportCog(commands.GroupCog, group_name="report", group_description="Your 
         )
 
     @app_commands.command(name="paste", description="Paste the text of your score report")
-    @app_commands.guild_only()
     async def paste(self, interaction: discord.Interaction) -> None:
         if await self.service.active_exam(interaction.guild_id, interaction.user.id) is None:
             await reply(interaction, f"{NO_ACTIVE_EXAM}\n{NO_ACTIVE_EXAM_HINT}")
             return
-        await interaction.response.send_modal(PasteReportModal())
+        await open_modal(interaction, PasteReportModal())
 
 
 async def setup(bot: ReboundBot) -> None:

@@ -10,11 +10,12 @@ from bot.client import ReboundBot
 from bot.domain.resource_types import RESOURCE_TYPES
 from bot.ui.community_views import RESOURCE_ITEMS, AddResourceModal, can_moderate, resources_embed, resources_view
 from bot.ui.exam_views import exam_code_choices
-from bot.ui.respond import reply
+from bot.ui.respond import open_modal, reply
 
 TYPE_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in RESOURCE_TYPES.items()]
 
 
+@app_commands.guild_only()
 class Resources(commands.GroupCog, group_name="resources", group_description="What helped other members"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
@@ -33,7 +34,6 @@ class Resources(commands.GroupCog, group_name="resources", group_description="Wh
     @app_commands.rename(kind="type")
     @app_commands.autocomplete(exam=exam_code_choices)
     @app_commands.choices(kind=TYPE_CHOICES)
-    @app_commands.guild_only()
     async def list_resources(self, interaction: discord.Interaction, exam: str | None = None,
                              domain: str | None = None, kind: str | None = None) -> None:
         found = await self.service.browse(interaction.guild_id, interaction.user.id, exam_code=exam, domain=domain,
@@ -45,13 +45,11 @@ class Resources(commands.GroupCog, group_name="resources", group_description="Wh
     @app_commands.rename(kind="type")
     @app_commands.autocomplete(exam=exam_code_choices)
     @app_commands.choices(kind=TYPE_CHOICES)
-    @app_commands.guild_only()
     async def add(self, interaction: discord.Interaction, kind: str, exam: str | None = None) -> None:
-        await interaction.response.send_modal(AddResourceModal(kind, exam))
+        await open_modal(interaction, AddResourceModal(kind, exam))
 
     @app_commands.command(name="remove", description="Take a resource out of the library (moderators or its sharer)")
     @app_commands.describe(number="The resource's number (#12 in /resources list)", reason="Why (optional)")
-    @app_commands.guild_only()
     async def remove(self, interaction: discord.Interaction, number: app_commands.Range[int, 1],
                      reason: str | None = None) -> None:
         removed = await self.service.remove(interaction.guild_id, interaction.user.id, number,

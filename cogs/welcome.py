@@ -3,6 +3,7 @@ onboarding flow its first button starts (views in ``bot.ui.community_views``).""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -10,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ReboundBot
+from bot.scheduling.dispatcher import nonce_for
 from bot.ui.community_views import (
     ONBOARDING_ITEMS,
     guide_embed,
@@ -43,16 +45,42 @@ class Welcome(commands.Cog):
         # A server that added the bot while it was offline arrives as "available", not "joined".
         await self._greet(guild)
 
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # discord.py calls this once every server in READY has arrived (or is known to be unavailable, which
+        # still lists it), so a server missing here removed the bot while it was offline.
+        present = [guild.id for guild in self.bot.guilds]
+        changed = await self.service.reconcile_guilds(present)
+        if changed.left or changed.returned:
+            log.info("servers changed while offline: %d removed the bot, %d added it back",
+                     len(changed.left), len(changed.returned))
+        for guild_id in changed.returned:
+            guild = self.bot.get_guild(guild_id)
+            if guild is not None:
+                await self._greet(guild)
+
     async def _greet(self, guild: discord.Guild) -> None:
         if not await self.service.guild_joined(guild.id):
             return
+        try:
+            await self._post_guide(guild)
+        except asyncio.CancelledError:
+            self.service.guide_interrupted(guild.id)
+            raise
+        await self.service.guide_posted(guild.id)
+
+    async def _post_guide(self, guild: discord.Guild) -> None:
         embed = guide_embed(guild.name)
+        # Posted before it is recorded; if the bot stops in between, the next start posts it again with the
+        # same nonce and Discord drops the copy.
+        joined = guild.me.joined_at if guild.me is not None else None
+        nonce = nonce_for(f"guide:{guild.id}:{joined.isoformat() if joined else ''}")
         channel = guild.system_channel
         if channel is not None:
             permissions = channel.permissions_for(guild.me)
             if permissions.send_messages and permissions.embed_links:
                 try:
-                    await channel.send(embed=embed, allowed_mentions=NO_PINGS)
+                    await channel.send(embed=embed, allowed_mentions=NO_PINGS, nonce=nonce)
                     return
                 except discord.HTTPException as exc:
                     log.info("could not post the setup guide in guild %s: %s; trying the owner", guild.id, exc)
@@ -60,7 +88,7 @@ class Welcome(commands.Cog):
             return
         try:
             owner = self.bot.get_user(guild.owner_id) or await self.bot.fetch_user(guild.owner_id)
-            await owner.send(embed=embed)
+            await owner.send(embed=embed, nonce=nonce)
         except discord.HTTPException as exc:
             # Closed DMs (50007) are common; the guide is a courtesy and /admin setup works without it.
             log.warning("could not send the setup guide for guild %s to its owner: %s", guild.id, exc)

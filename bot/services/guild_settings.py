@@ -17,7 +17,7 @@ from bot.clock import Clock, to_epoch
 from bot.db.connection import Database, Tx
 from bot.db.repositories.board import Boards
 from bot.db.repositories.checkins import Checkins
-from bot.db.repositories.guild_settings import GuildSettingsRepo, GuildSettingsRow
+from bot.db.repositories.guild_settings import GuildPresence, GuildSettingsRepo, GuildSettingsRow
 from bot.db.repositories.members import Guilds
 from bot.domain.timezones import resolve_timezone
 from bot.errors import InvalidInput, NotAllowed
@@ -161,6 +161,12 @@ async def settings_in(tx: Tx, guild_id: int) -> GuildSettings:
     )
 
 
+@dataclass(frozen=True)
+class GuildsReconciled:
+    left: tuple[int, ...]  # the database had them, Discord no longer lists them: marked as left
+    returned: tuple[int, ...]  # marked as left, but the bot is in them: joined again
+
+
 def _require_manager(can_manage: bool) -> None:
     if not can_manage:
         raise NotAllowed("Only members with the Manage Server permission can change Rebound's server settings.")
@@ -177,6 +183,8 @@ class GuildSettingsService:
         self.checkins = checkins
         self.partners = partners
         self.readiness = readiness
+        # Servers whose guide a task of this process is posting right now (join and "available" both ask).
+        self._guides_posting: set[int] = set()
 
     def _now(self) -> int:
         return to_epoch(self.clock.now())
@@ -188,25 +196,70 @@ class GuildSettingsService:
     async def feature_enabled(self, guild_id: int, feature: str) -> bool:
         return (await self.settings_for(guild_id)).enabled(feature)
 
-    # --- joining -------------------------------------------------------------------------------
+    # --- joining and leaving ----------------------------------------------------------------------
+    async def _record_join(self, tx: Tx, guild_id: int, now: int) -> bool:
+        """The bot is in the server: a new row, or a departed server back (a new join). True for the latter."""
+        if await Guilds(tx).get(guild_id) is None:
+            await Guilds(tx).ensure(guild_id, now)
+            await GuildSettingsRepo(tx).ensure(guild_id, now)
+            return False
+        await GuildSettingsRepo(tx).ensure(guild_id, now)
+        return await GuildPresence(tx).rejoin(guild_id, now)
+
+    async def record_join(self, guild_id: int) -> None:
+        """The bot was added to the server (or it is back): remembered, and a new setup guide owed if it is new."""
+        async with self.db.transaction() as tx:
+            rejoined = await self._record_join(tx, guild_id, self._now())
+        if rejoined:
+            self._guides_posting.discard(guild_id)
+
+    async def reconcile_guilds(self, present: Iterable[int]) -> GuildsReconciled:
+        """Match the database to the servers Discord lists at start-up: changes made while the bot was offline
+        (``on_guild_remove`` and ``on_guild_join`` never fire for them) are recorded as if they had."""
+        present_ids = set(present)
+        now = self._now()
+        async with self.db.transaction() as tx:
+            presence = GuildPresence(tx)
+            gone = sorted(await presence.active_ids() - present_ids)
+            back = sorted(await presence.left_ids() & present_ids)
+            for guild_id in gone:
+                await Guilds(tx).mark_left(guild_id, now)
+            for guild_id in back:
+                await self._record_join(tx, guild_id, now)
+        self._guides_posting.difference_update(back)
+        return GuildsReconciled(left=tuple(gone), returned=tuple(back))
+
     async def guild_joined(self, guild_id: int) -> bool:
-        """Record the server; True when the setup guide should go out.
+        """Record the server; True when the caller should post the setup guide now, then call ``guide_posted``.
 
         Called when a server is joined and whenever one becomes available (so a server that added the bot
-        while it was offline is greeted too). The guide goes out once per join, only to a server Rebound
-        joined in the last ``GUIDE_WINDOW`` seconds (or just re-joined), never to one that finished setup.
+        while it was offline is greeted too). The guide is owed once per join, only to a server Rebound
+        joined in the last ``GUIDE_WINDOW`` seconds (or just re-joined) and that has not finished setup
+        since. It stays owed until it is posted, so a crash in between has it posted at the next start (with
+        the same nonce, so Discord drops a copy that did go out); within this process it goes out once.
         """
         now = self._now()
         async with self.db.transaction() as tx:
-            guilds = Guilds(tx)
-            before = await guilds.get(guild_id)
-            rejoined = before is not None and before.left_at is not None
-            await guilds.ensure(guild_id, now)
-            joined_at = before.joined_at if before is not None else now
-            if not rejoined and joined_at < now - GUIDE_WINDOW:
-                await GuildSettingsRepo(tx).ensure(guild_id, now)
-                return False
-            return await GuildSettingsRepo(tx).claim_guide(guild_id, now, rejoined=rejoined)
+            rejoined = await self._record_join(tx, guild_id, now)
+            owed = await GuildSettingsRepo(tx).guide_owed(guild_id, now - GUIDE_WINDOW)
+        if rejoined:
+            self._guides_posting.discard(guild_id)
+        if not owed or guild_id in self._guides_posting:
+            return False
+        self._guides_posting.add(guild_id)
+        return True
+
+    async def guide_posted(self, guild_id: int) -> None:
+        """The guide went out (or could not be delivered anywhere and was given up): not owed any more."""
+        try:
+            async with self.db.transaction() as tx:
+                await GuildSettingsRepo(tx).mark_guide_sent(guild_id, self._now())
+        finally:
+            self._guides_posting.discard(guild_id)
+
+    def guide_interrupted(self, guild_id: int) -> None:
+        """Posting stopped half-way (the bot is closing): still owed, and tried again when the server is back."""
+        self._guides_posting.discard(guild_id)
 
     # --- changing settings (Manage Server) -----------------------------------------------------
     async def set_channel(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.errors import UserError
+from bot.ui.deadline import DeadlineGuard
 from bot.ui.respond import reply
 
 log = logging.getLogger("rebound.errors")
@@ -99,6 +101,11 @@ def _guild_only(command: object) -> bool:
 
 
 class ReboundTree(app_commands.CommandTree):
+    def __init__(self, client: discord.Client, **options: Any) -> None:
+        super().__init__(client, **options)
+        # Commands arrive here and components at the view store; the guard watches both (see client.dispatch).
+        self.deadline = DeadlineGuard()
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # Discord hides a command from DMs only when the top-level command says so; a guild_only subcommand of
         # a group that DMs can reach would otherwise run there with no server.

@@ -28,7 +28,7 @@ from bot.services.exams import (
 )
 from bot.ui.errors import ReboundModal, ReboundView
 from bot.ui.items import SafeDynamicItem
-from bot.ui.respond import reply, update
+from bot.ui.respond import open_modal, reply, update
 
 INFO = discord.Colour.blurple()
 CALM = discord.Colour.teal()
@@ -198,7 +198,7 @@ class ReportPageButton(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button
         if not 0 <= self.page < len(preview.pages):
             await reply(interaction, "That page is not part of this report form any more; start again with /report.")
             return
-        await interaction.response.send_modal(ReportPageModal(preview, self.page))
+        await open_modal(interaction, ReportPageModal(preview, self.page))
 
 
 class ReportSaveButton(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button],
@@ -259,7 +259,7 @@ class PasteReportButton(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Butto
         return cls()
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(PasteReportModal())
+        await open_modal(interaction, PasteReportModal())
 
 
 REPORT_ITEMS = (ReportPageButton, ReportSaveButton, ReportCancelButton, EnterReportButton, PasteReportButton)

@@ -17,7 +17,7 @@ from bot.errors import UserError
 from bot.services.mocks import MockQuestionView, MockResultView, MockService, MockStep
 from bot.ui.charts_mock import mock_chart
 from bot.ui.errors import report_error
-from bot.ui.respond import NO_PINGS, reply
+from bot.ui.respond import reply, update
 
 log = logging.getLogger(__name__)
 
@@ -197,12 +197,10 @@ def review_view(result: MockResultView, page: int) -> discord.ui.View:
 async def show_step(interaction: discord.Interaction, step: MockStep) -> None:
     """Edit the clicked message into the next question, or into the results."""
     if isinstance(step, MockQuestionView):
-        await interaction.response.edit_message(embed=question_embed(step), view=question_view(step),
-                                                allowed_mentions=NO_PINGS)
+        await update(interaction, embed=question_embed(step), view=question_view(step))
         return
     file = await chart_file(step)
-    await interaction.response.edit_message(embed=result_embed(step), view=result_view(step), attachments=[file],
-                                            allowed_mentions=NO_PINGS)
+    await update(interaction, embed=result_embed(step), view=result_view(step), attachments=[file])
 
 
 async def handle(interaction: discord.Interaction, attempt_id: int, action: str, arg: str,
@@ -222,7 +220,7 @@ async def handle(interaction: discord.Interaction, attempt_id: int, action: str,
         elif action == "submit":
             step = await service.current(attempt_id, user_id)
             if isinstance(step, MockQuestionView):
-                await interaction.response.edit_message(embed=confirm_embed(step), view=confirm_view(step))
+                await update(interaction, embed=confirm_embed(step), view=confirm_view(step))
             else:
                 await show_step(interaction, step)
         elif action == "confirm":

@@ -7,7 +7,8 @@ The ``/privacy`` group lives in ``cogs/privacy.py``; ``attach`` adds these two s
     attach(self, bot, service)            # in the cog's __init__, before super().__init__()
     await register_purge(bot, service)    # in the cog's cog_load
 
-Both replies are private. Deleting asks first, with buttons only the member who asked can press.
+Both replies are private. Deleting asks first, with buttons only the member who asked can press; they
+work for two minutes, across restarts.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Callable
+import re
+from datetime import datetime
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from bot.clock import Clock, to_epoch
 from bot.scheduling.dispatcher import Outcome
 from bot.services.privacy import PURGE_KIND, PrivacyService
-from bot.ui.errors import ReboundView
-from bot.ui.respond import reply, update
+from bot.ui.items import SafeDynamicItem, view_of
+from bot.ui.respond import defer, reply, update
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,11 @@ DELETED = (
     "If you use Rebound here again, it starts from a clean page."
 )
 KEPT = "Nothing was deleted. Your data stays as it was."
+EXPIRED = ("This confirmation has expired, so nothing was deleted. "
+           "Run /privacy delete again if you still want to.")
+NOT_YOURS = "These buttons belong to someone else's request."
+YES_LABEL = "Yes, delete everything"
+NO_LABEL = "Keep my data"
 
 
 def export_file(document: dict[str, Any], guild_id: int, user_id: int) -> discord.File:
@@ -55,7 +63,7 @@ def export_file(document: dict[str, Any], guild_id: int, user_id: int) -> discor
 async def export_command(interaction: discord.Interaction, privacy: PrivacyService) -> None:
     """Send the member a private JSON file of everything stored about them in this server."""
     guild_id, user_id = int(interaction.guild_id or 0), interaction.user.id
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await defer(interaction)
     document = await privacy.export(guild_id, user_id)
     if not document["tables"]:
         await reply(interaction, EXPORT_EMPTY)
@@ -63,33 +71,53 @@ async def export_command(interaction: discord.Interaction, privacy: PrivacyServi
     await reply(interaction, EXPORT_READY, file=export_file(document, guild_id, user_id))
 
 
-class ConfirmDelete(ReboundView):
-    """Two buttons; only the member who asked may press them, and they expire after two minutes."""
+#: How long the confirmation buttons work; the deadline is in their custom_id, so it holds across restarts.
+CONFIRM_SECONDS = 120
 
-    def __init__(self, privacy: PrivacyService, guild_id: int, user_id: int, wake: Callable[[], None]) -> None:
-        super().__init__(owner_id=user_id, timeout=120)
-        self.privacy, self.guild_id, self.user_id, self.wake = privacy, guild_id, user_id, wake
 
-    @discord.ui.button(label="Yes, delete everything", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.stop()
-        summary = await self.privacy.delete(self.guild_id, self.user_id)
+class DeleteChoice(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"rb:privacy:delete:(?P<choice>yes|no):(?P<user>\d+):(?P<until>\d+)"):
+    """"Yes, delete everything" or "Keep my data": only the member who asked, only until the deadline."""
+
+    def __init__(self, choice: str, user_id: int, until: int) -> None:
+        self.choice, self.user_id, self.until = choice, user_id, until
+        label, style = ((YES_LABEL, discord.ButtonStyle.danger) if choice == "yes"
+                        else (NO_LABEL, discord.ButtonStyle.secondary))
+        super().__init__(discord.ui.Button(label=label, style=style,
+                                           custom_id=f"rb:privacy:delete:{choice}:{user_id}:{until}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> DeleteChoice:
+        return cls(match["choice"], int(match["user"]), int(match["until"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.user_id:
+            await reply(interaction, NOT_YOURS)
+            return
+        bot: Any = interaction.client
+        if to_epoch(bot.clock.now()) > self.until:
+            await update(interaction, content=EXPIRED, view=None)
+            return
+        if self.choice != "yes":
+            await update(interaction, content=KEPT, view=None)
+            return
+        guild_id = int(interaction.guild_id or 0)
+        summary = await bot.services.privacy.delete(guild_id, self.user_id)
         log.info("member data deleted on request (guild=%s, %d rows, %d anonymised, %d partner(s) told)",
-                 self.guild_id, summary.rows_deleted, summary.rows_anonymised, len(summary.partners_told))
-        self.wake()  # a partner's note and the board's redraw are due now
+                 guild_id, summary.rows_deleted, summary.rows_anonymised, len(summary.partners_told))
+        bot.alarm.wake_soon()  # a partner's note and the board's redraw are due now
         await update(interaction, content=DELETED, view=None)
 
-    @discord.ui.button(label="Keep my data", style=discord.ButtonStyle.secondary)
-    async def keep(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.stop()
-        await update(interaction, content=KEPT, view=None)
+
+def confirm_delete_view(user_id: int, now: datetime) -> discord.ui.View:
+    until = to_epoch(now) + CONFIRM_SECONDS
+    return view_of([DeleteChoice("yes", user_id, until), DeleteChoice("no", user_id, until)])
 
 
-async def delete_command(interaction: discord.Interaction, privacy: PrivacyService,
-                         wake: Callable[[], None] | None = None) -> None:
+async def delete_command(interaction: discord.Interaction, clock: Clock) -> None:
     """Ask the member to confirm; the deletion happens when they press the button."""
-    view = ConfirmDelete(privacy, int(interaction.guild_id or 0), interaction.user.id, wake or (lambda: None))
-    await reply(interaction, CONFIRM_DELETE, view=view)
+    await reply(interaction, CONFIRM_DELETE, view=confirm_delete_view(interaction.user.id, clock.now()))
 
 
 def commands_for(bot: Any, privacy: PrivacyService) -> list[app_commands.Command[Any, ..., Any]]:
@@ -103,7 +131,7 @@ def commands_for(bot: Any, privacy: PrivacyService) -> list[app_commands.Command
     @app_commands.command(name="delete", description="Delete everything Rebound stores about you here")
     @app_commands.guild_only()
     async def delete(interaction: discord.Interaction) -> None:
-        await delete_command(interaction, privacy, bot.alarm.wake_soon)
+        await delete_command(interaction, bot.clock)
 
     return [export, delete]
 
@@ -111,6 +139,7 @@ def commands_for(bot: Any, privacy: PrivacyService) -> list[app_commands.Command
 def attach(group: app_commands.Group, bot: Any, privacy: PrivacyService) -> None:
     """Add ``export`` and ``delete`` to the ``/privacy`` group (a ``GroupCog`` instance or a plain group)."""
     target = getattr(group, "app_command", None) or group
+    bot.add_dynamic_items(DeleteChoice)
     for command in commands_for(bot, privacy):
         target.add_command(command, override=True)
 

@@ -113,8 +113,7 @@ async def test_a_lock_held_past_the_busy_timeout_is_a_clear_error_and_nothing_is
     finally:
         await db.close()
     figures.fault("SQLite lock held past the busy timeout", injected=1, survived=int(rows == 0 and not problems),
-                  lost=0, note="'database is locked' after 3 retries; nothing written; a command this slow would "
-                               "miss Discord's 3-second answer window")
+                  lost=0, note="'database is locked' after 3 retries; nothing written")
     assert rows == 0
     assert problems == []
 

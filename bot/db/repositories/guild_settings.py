@@ -83,12 +83,44 @@ class GuildSettingsRepo:
             (now, by, now, guild_id),
         )
 
-    async def claim_guide(self, guild_id: int, now: int, *, rejoined: bool) -> bool:
-        """True once per join (the caller sends the setup guide); a server that removed the bot and added it
-        again gets it again. A server that finished setup never gets it."""
-        await self.ensure(guild_id, now)
-        condition = "" if rejoined else " AND guide_sent_at IS NULL AND setup_done_at IS NULL"
-        changed = await self.tx.execute(
-            f"UPDATE guild_settings SET guide_sent_at = ? WHERE guild_id = ?{condition}", (now, guild_id)
+    async def guide_owed(self, guild_id: int, joined_since: int) -> bool:
+        """The setup guide is owed for the current join and not posted yet: the bot joined (or came back) since
+        ``joined_since``, and setup was not finished after that join."""
+        row = await self.tx.fetchone(
+            "SELECT 1 FROM guilds g JOIN guild_settings s ON s.guild_id = g.guild_id "
+            "WHERE g.guild_id = ? AND g.left_at IS NULL AND g.joined_at >= ? AND s.guide_sent_at IS NULL "
+            "AND (s.setup_done_at IS NULL OR s.setup_done_at < g.joined_at)",
+            (guild_id, joined_since),
         )
+        return row is not None
+
+    async def mark_guide_sent(self, guild_id: int, now: int) -> None:
+        await self.tx.execute(
+            "UPDATE guild_settings SET guide_sent_at = ? WHERE guild_id = ? AND guide_sent_at IS NULL",
+            (now, guild_id),
+        )
+
+
+class GuildPresence:
+    """Which servers the bot is in, as the database remembers it (the ``guilds`` rows' join and leave times)."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def active_ids(self) -> set[int]:
+        rows = await self.tx.fetchall("SELECT guild_id FROM guilds WHERE left_at IS NULL")
+        return {r["guild_id"] for r in rows}
+
+    async def left_ids(self) -> set[int]:
+        rows = await self.tx.fetchall("SELECT guild_id FROM guilds WHERE left_at IS NOT NULL")
+        return {r["guild_id"] for r in rows}
+
+    async def rejoin(self, guild_id: int, now: int) -> bool:
+        """A server that had removed the bot added it again: a new join, owed a new setup guide."""
+        changed = await self.tx.execute(
+            "UPDATE guilds SET joined_at = ?, left_at = NULL WHERE guild_id = ? AND left_at IS NOT NULL",
+            (now, guild_id),
+        )
+        if changed:
+            await self.tx.execute("UPDATE guild_settings SET guide_sent_at = NULL WHERE guild_id = ?", (guild_id,))
         return changed > 0
