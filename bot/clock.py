@@ -49,6 +49,15 @@ class FakeClock:
         self._listeners.append(listener)
 
 
+def host_now() -> datetime:
+    """The host's own time, for comparing with Discord's snowflakes (which carry Discord's time).
+
+    Never for the study clock: tests and the sandbox move the bot's ``Clock`` by hand while the local Discord
+    keeps stamping ids with the host's time.
+    """
+    return datetime.now(UTC)
+
+
 def to_epoch(when: datetime) -> int:
     if when.tzinfo is None:
         raise ValueError("naive datetime given where an aware one is required")

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.client import ReboundBot
 from bot.ui.charts_plan import render_plan_timeline
 from bot.ui.exam_views import ShareView, plan_embed
-from bot.ui.respond import reply
+from bot.ui.respond import defer, reply
 
 
 class PlanCog(commands.Cog):
@@ -26,13 +26,15 @@ class PlanCog(commands.Cog):
     async def plan(self, interaction: discord.Interaction,
                    hours_per_week: float | None = None) -> None:
         view = await self.service.plan(interaction.guild_id, interaction.user.id, hours_per_week)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction, ephemeral=True, thinking=True)
         embed = plan_embed(view)
         files = []
         if view.plan.phases:
             png = await asyncio.to_thread(render_plan_timeline, view.plan)
             files.append(discord.File(io.BytesIO(png), filename="plan.png"))
             embed.set_image(url="attachment://plan.png")
+        # After the defer, reply fills the deferred answer with an edit (which Discord may safely receive twice),
+        # not a follow-up that a retried request after a lost response would post twice.
         await reply(interaction, embed=embed, files=files,
                     view=ShareView(interaction.user.id, plan_embed(view), f"shared their {view.exam.code} plan:"))
 

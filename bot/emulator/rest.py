@@ -23,6 +23,7 @@ from .state import (
     Guild,
     Interaction,
     Message,
+    iso_from_snowflake,
     normalise_components,
 )
 
@@ -136,6 +137,8 @@ class RestApi:
             Route("POST", "/guilds/{guild_id}/channels", self.create_guild_channel),
             Route("GET", "/guilds/{guild_id}/roles", self.list_roles),
             Route("POST", "/guilds/{guild_id}/roles", self.create_role),
+            Route("DELETE", "/guilds/{guild_id}/roles/{role_id}", self.delete_role),
+            Route("GET", "/guilds/{guild_id}/threads/active", self.list_active_threads),
             Route("GET", "/guilds/{guild_id}/members", self.list_members),
             Route("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
             Route("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self.add_member_role),
@@ -604,6 +607,28 @@ class RestApi:
         self.emu.notify()
         return 201, thread.to_api()
 
+    async def list_active_threads(self, req: ApiRequest) -> tuple[int, Any]:
+        guild = self.guild(req.params["guild_id"])
+        threads = []
+        for thread in self.state.guild_channels(guild):
+            if not thread.is_thread or thread.archived:
+                continue
+            have = self.state.member_permissions(guild, self.bot_id, thread)
+            if not have & perms.VIEW_CHANNEL:
+                continue
+            # A private thread shows only to its members and to those who may manage threads.
+            if (thread.type == CHANNEL_PRIVATE_THREAD and self.bot_id not in thread.thread_members
+                    and not have & (perms.MANAGE_THREADS | perms.ADMINISTRATOR)):
+                continue
+            threads.append(thread)
+        # Discord orders them by id, newest first, and lists the caller's own membership of each.
+        threads.sort(key=lambda t: t.id, reverse=True)
+        members = [
+            {"id": str(t.id), "user_id": str(self.bot_id), "join_timestamp": iso_from_snowflake(t.id), "flags": 0}
+            for t in threads if self.bot_id in t.thread_members
+        ]
+        return 200, {"threads": [t.to_api() for t in threads], "members": members, "has_more": False}
+
     def _thread(self, channel_id: str) -> Channel:
         thread = self.channel(channel_id)
         if not thread.is_thread:
@@ -675,6 +700,27 @@ class RestApi:
         )
         self.emu.notify()
         return 200, role.to_api()
+
+    async def delete_role(self, req: ApiRequest) -> tuple[int, Any]:
+        guild = self.guild(req.params["guild_id"])
+        role_id = _int(req.params["role_id"])
+        role = guild.roles.get(role_id)
+        if role is None:
+            raise unknown("Role")
+        self.require(None, perms.MANAGE_ROLES, guild)
+        if role_id == guild.id:
+            raise DiscordError(400, 50028, "Invalid role")
+        if role.managed or role.position >= self.state.top_role_position(guild, self.bot_id):
+            raise missing_permissions()
+        del guild.roles[role_id]
+        for member in guild.members.values():
+            if role_id in member.roles:
+                member.roles.remove(role_id)
+        self.emu.gateway.dispatch(
+            "GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(role_id)}, guild_id=guild.id
+        )
+        self.emu.notify()
+        return 204, None
 
     async def list_members(self, req: ApiRequest) -> tuple[int, Any]:
         guild = self.guild(req.params["guild_id"])

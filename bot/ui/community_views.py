@@ -32,10 +32,11 @@ from bot.services.guild_settings import (
 )
 from bot.services.onboarding import OnboardingState
 from bot.services.resources import ResourceList, ResourceView
+from bot.ui.creations import attempt_floor, create_role_once, create_text_channel_once, start_thread_once
 from bot.ui.errors import ReboundModal, ReboundView
 from bot.ui.exam_views import EnterReportButton, PasteReportButton, clip, plan_embed
 from bot.ui.items import SafeDynamicItem, can_manage, view_of
-from bot.ui.respond import NO_PINGS, reply, update
+from bot.ui.respond import NO_PINGS, open_modal, reply, update
 
 log = logging.getLogger(__name__)
 
@@ -414,7 +415,7 @@ class OnboardingButton(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button
             await update(interaction, content=LATER_TEXT, embed=None, view=None)
             return
         if action == "modal":
-            await interaction.response.send_modal(await _modal_for(interaction, step))
+            await open_modal(interaction, await _modal_for(interaction, step))
             return
         if action == "skip":
             state = await onboarding.skip(guild_id, user_id, step)
@@ -532,17 +533,19 @@ async def provide_cohort_extras(interaction: discord.Interaction, joined: Cohort
     cohorts = services(interaction).cohorts
     me = guild.me
     notes: list[str] = []
+    http, floor, name = interaction.client.http, attempt_floor(interaction.id), clip(f"{joined.exam_code} cohort", 100)
     role_id = joined.role_id
     try:
+        role: discord.abc.Snowflake | None = guild.get_role(role_id) if role_id else None
+        role_name = role.name if isinstance(role, discord.Role) else name
         if role_id is None and me.guild_permissions.manage_roles:
-            role = await guild.create_role(name=clip(f"{joined.exam_code} cohort", 100), mentionable=False,
-                                           reason="Rebound exam cohort")
-            await cohorts.record_role(guild.id, joined.exam_code, role.id)
-            role_id = role.id
-        role = guild.get_role(role_id) if role_id else None
+            role_id = await create_role_once(http, guild, name, reason="Rebound exam cohort", floor=floor)
+            await cohorts.record_role(guild.id, joined.exam_code, role_id)
+            # The kept copy may not have reached the cache yet (its create event can trail the answer).
+            role = guild.get_role(role_id) or discord.Object(id=role_id)
         if role is not None and me.guild_permissions.manage_roles:
             await member.add_roles(role, reason="Joined the exam cohort")
-            notes.append(f"You have the {role.name} role now.")
+            notes.append(f"You have the {role_name} role now.")
     except discord.HTTPException as exc:
         log.warning("cohort role for %s in guild %s: %s", joined.exam_code, guild.id, exc)
     thread_id = joined.thread_id
@@ -550,11 +553,14 @@ async def provide_cohort_extras(interaction: discord.Interaction, joined: Cohort
         if thread_id is None and joined.board_channel_id:
             board = guild.get_channel(joined.board_channel_id)
             if isinstance(board, discord.TextChannel) and board.permissions_for(me).create_public_threads:
-                thread = await board.create_thread(name=clip(f"{joined.exam_code} cohort", 100),
-                                                   type=discord.ChannelType.public_thread,
-                                                   reason="Rebound exam cohort")
-                await cohorts.record_thread(guild.id, joined.exam_code, thread.id)
-                thread_id = thread.id
+                async def start() -> int:
+                    thread = await board.create_thread(name=name, type=discord.ChannelType.public_thread,
+                                                       reason="Rebound exam cohort")
+                    return thread.id
+
+                thread_id = await start_thread_once(http, start, guild_id=guild.id, parent_id=board.id, name=name,
+                                                    owner_id=me.id, floor=floor)
+                await cohorts.record_thread(guild.id, joined.exam_code, thread_id)
         if thread_id is not None:
             thread = guild.get_thread(thread_id) or await guild.fetch_channel(thread_id)
             if isinstance(thread, discord.Thread):
@@ -842,7 +848,7 @@ class SetupView(ReboundView):
 
     # actions ----------------------------------------------------------------------------------
     async def _other_zone(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(ServerZoneModal(self))
+        await open_modal(interaction, ServerZoneModal(self))
 
     async def _create_missing(self, interaction: discord.Interaction) -> None:
         guild = self.guild
@@ -859,12 +865,14 @@ class SetupView(ReboundView):
                 hint="Pick existing channels in the menus instead, or grant Manage Channels and press this again.",
             )
         gs = services(interaction).guild_settings
+        floor = attempt_floor(interaction.id)
         for role in wanted:
-            channel = existing.get(DEFAULT_CHANNEL_NAMES[role])
-            if channel is None:
-                channel = await guild.create_text_channel(DEFAULT_CHANNEL_NAMES[role], reason="Rebound setup")
+            name = DEFAULT_CHANNEL_NAMES[role]
+            channel = existing.get(name)
+            channel_id = channel.id if channel is not None else await create_text_channel_once(
+                interaction.client.http, guild, name, reason="Rebound setup", floor=floor)
             await gs.set_channel(guild.id, interaction.user.id, can_manage=can_manage(interaction), role=role,
-                                 channel_id=channel.id)
+                                 channel_id=channel_id)
         await self.show(interaction)
 
     async def _finish(self, interaction: discord.Interaction) -> None:

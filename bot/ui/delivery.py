@@ -3,6 +3,9 @@
 Every message carries the deterministic nonce of its ledger row (plus its index), so a resend after a
 crash is dropped by Discord. A DM refused with 50007 (the member closed their DMs) is not retried: it
 is noted once, and the member is told in the server the next time they use one of these commands.
+
+A partner thread has no nonce, so it is started through ``bot.ui.creations.start_thread_once``: a creation
+Discord performed twice keeps one copy.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from bot.scheduling.dispatcher import Outcome, nonce_for
 from bot.services.partners import IntroPlan
 from bot.services.reminders import DeliveryPlan, Kinds, Outgoing
 from bot.ui.accountability_views import view_for
+from bot.ui.creations import attempt_floor, start_thread_once
 from bot.ui.respond import NO_PINGS
 
 if TYPE_CHECKING:
@@ -115,12 +119,20 @@ class DeliverySender:
             return Outcome.sent()
         thread_id = plan.thread_id
         if thread_id is None:
-            data = await self.bot.http.start_thread_without_message(
-                plan.parent_channel_id, name=plan.thread_name, auto_archive_duration=10080,
-                type=discord.ChannelType.private_thread.value, invitable=False,
-                reason="study partners for this round",
+            http, parent_id = self.bot.http, plan.parent_channel_id
+
+            async def start() -> int:
+                data = await http.start_thread_without_message(
+                    parent_id, name=plan.thread_name, auto_archive_duration=10080,
+                    type=discord.ChannelType.private_thread.value, invitable=False,
+                    reason="study partners for this round",
+                )
+                return int(data["id"])
+
+            thread_id = await start_thread_once(
+                http, start, guild_id=int(delivery.guild_id or 0), parent_id=parent_id, name=plan.thread_name,
+                owner_id=self.bot.user.id if self.bot.user else 0, floor=attempt_floor(),
             )
-            thread_id = int(data["id"])
             await self.bot.services.partners.record_thread(plan.group_id, thread_id)
             for member in plan.members:
                 await self.bot.http.add_user_to_thread(thread_id, member)
