@@ -25,6 +25,7 @@ def _can_manage(interaction: discord.Interaction) -> bool:
     return bool(permissions and (permissions.manage_guild or permissions.administrator))
 
 
+@app_commands.guild_only()
 class ExamCog(commands.GroupCog, group_name="exam", group_description="Your exam, attempts and retake date"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
@@ -33,7 +34,6 @@ class ExamCog(commands.GroupCog, group_name="exam", group_description="Your exam
 
     @app_commands.command(name="set", description="Choose the exam you are preparing for")
     @app_commands.describe(code="The exam code, e.g. SY0-701 (start typing to search)")
-    @app_commands.guild_only()
     @app_commands.autocomplete(code=exam_code_choices)
     async def set_exam(self, interaction: discord.Interaction, code: str) -> None:
         result = await self.service.set_exam(interaction.guild_id, interaction.user.id, code)
@@ -50,7 +50,6 @@ class ExamCog(commands.GroupCog, group_name="exam", group_description="Your exam
     @app_commands.command(name="attempt", description="Record an attempt of your exam")
     @app_commands.describe(date="The exam date, YYYY-MM-DD", result="pass or fail",
                            score="Your overall score as printed on the report (optional)")
-    @app_commands.guild_only()
     async def attempt(self, interaction: discord.Interaction, date: str, result: Literal["pass", "fail"],
                       score: float | None = None) -> None:
         recorded = await self.service.record_attempt(
@@ -61,7 +60,6 @@ class ExamCog(commands.GroupCog, group_name="exam", group_description="Your exam
 
     @app_commands.command(name="info", description="Blueprint, passing score, duration and retake policy")
     @app_commands.describe(code="An exam code (your own exam when left out)")
-    @app_commands.guild_only()
     @app_commands.autocomplete(code=exam_code_choices)
     async def info(self, interaction: discord.Interaction, code: str | None = None) -> None:
         info = await self.service.info(interaction.guild_id, interaction.user.id, code)
@@ -69,14 +67,12 @@ class ExamCog(commands.GroupCog, group_name="exam", group_description="Your exam
 
     @app_commands.command(name="book", description="Save the date of your booked retake")
     @app_commands.describe(date="The booked exam date, YYYY-MM-DD")
-    @app_commands.guild_only()
     async def book(self, interaction: discord.Interaction, date: str) -> None:
         made = await self.service.book(interaction.guild_id, interaction.user.id, date)
         await reply(interaction, booking_text(made))
 
     @app_commands.command(name="define", description="Add an exam for this server from a YAML file (Manage Server)")
     @app_commands.describe(file="A .yaml file in the exam catalogue format")
-    @app_commands.guild_only()
     async def define(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         # Checked before downloading anything; the service checks again.
         if not _can_manage(interaction):

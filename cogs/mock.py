@@ -43,6 +43,7 @@ def _user_cannot_be_dmed(exc: discord.HTTPException) -> bool:
     return isinstance(exc, discord.Forbidden) and exc.code == CANNOT_DM
 
 
+@app_commands.guild_only()
 class Mock(commands.GroupCog, group_name="mock", group_description="Full-length timed mock exams"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
@@ -68,7 +69,6 @@ class Mock(commands.GroupCog, group_name="mock", group_description="Full-length 
         mode=[app_commands.Choice(name="strict: one at a time, no going back", value="strict"),
               app_commands.Choice(name="exam: flag and revisit until you submit", value="exam")],
     )
-    @app_commands.guild_only()
     async def start(self, interaction: discord.Interaction, exam: str | None = None, length: str = "full",
                     mode: str = "strict") -> None:
         started = await self.service.start(interaction.guild_id, interaction.user.id, exam_code=exam,
@@ -99,7 +99,6 @@ class Mock(commands.GroupCog, group_name="mock", group_description="Full-length 
         return [app_commands.Choice(name=c.label[:100], value=c.code) for c in found[:25]]
 
     @app_commands.command(name="resume", description="Bring back the mock you're sitting (after a disconnect)")
-    @app_commands.guild_only()
     async def resume(self, interaction: discord.Interaction) -> None:
         try:
             step = await self.service.resume(interaction.guild_id, interaction.user.id)
@@ -115,7 +114,6 @@ class Mock(commands.GroupCog, group_name="mock", group_description="Full-length 
                     file=await chart_file(step))
 
     @app_commands.command(name="abandon", description="Stop the mock you're sitting without scoring it")
-    @app_commands.guild_only()
     async def abandon(self, interaction: discord.Interaction) -> None:
         gone = await self.service.abandon(interaction.guild_id, interaction.user.id)
         await reply(interaction, ABANDONED.format(answered=gone.answered, total=gone.total))

@@ -28,6 +28,7 @@ def render_status(status: PoolStatus) -> str:
     return "\n".join(lines)
 
 
+@app_commands.guild_only()
 class Partner(commands.GroupCog, group_name="partner", group_description="Study partners who keep each other going"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
@@ -36,26 +37,22 @@ class Partner(commands.GroupCog, group_name="partner", group_description="Study 
 
     @app_commands.command(name="join", description="Join the study-partner pool")
     @app_commands.describe(hours="Local hours you like to study, e.g. 18-21 or 7,19")
-    @app_commands.guild_only()
     async def join(self, interaction: discord.Interaction, hours: str | None = None) -> None:
         status = await self.service.join(interaction.guild_id, interaction.user.id, hours=hours)
         await reply_with_notice(interaction, "Welcome to the pool. You'll be paired at the next round.\n"
                                 + render_status(status))
 
     @app_commands.command(name="leave", description="Leave the study-partner pool")
-    @app_commands.guild_only()
     async def leave(self, interaction: discord.Interaction) -> None:
         await self.service.leave(interaction.guild_id, interaction.user.id)
         await reply_with_notice(interaction, "You've left the pool. You're welcome back any time.")
 
     @app_commands.command(name="status", description="Your pool membership and this round's partner")
-    @app_commands.guild_only()
     async def status(self, interaction: discord.Interaction) -> None:
         await reply_with_notice(interaction, render_status(await self.service.status(interaction.guild_id,
                                                                                      interaction.user.id)))
 
     @app_commands.command(name="block", description="Never be paired with this member (they aren't told)")
-    @app_commands.guild_only()
     async def block(self, interaction: discord.Interaction, member: discord.Member) -> None:
         await self.service.block(interaction.guild_id, interaction.user.id, member.id, blocked_is_bot=member.bot)
         await reply_with_notice(interaction, "Done. You won't be paired with them, and they won't be told.")

@@ -41,6 +41,7 @@ def render_privacy(view: PrivacyView) -> str:
     return "\n".join([where, board, passes, checkins, sums])
 
 
+@app_commands.guild_only()
 class Privacy(commands.GroupCog, group_name="privacy",
               group_description="What Rebound shows and stores about you"):
     def __init__(self, bot: ReboundBot) -> None:
@@ -58,7 +59,6 @@ class Privacy(commands.GroupCog, group_name="privacy",
     @app_commands.command(name="board",
                           description="Show or hide yourself on the progress board (off by default)")
     @app_commands.describe(state="on: you appear on the board; off: you don't")
-    @app_commands.guild_only()
     async def board(self, interaction: discord.Interaction, state: OnOff) -> None:
         view = await self.service.set_on_board(interaction.guild_id, interaction.user.id, state == "on")
         lead = ("You're on the progress board from its next update (within a minute)." if view.show_on_board
@@ -67,13 +67,11 @@ class Privacy(commands.GroupCog, group_name="privacy",
 
     @app_commands.command(name="passes", description="Let the weekly digest congratulate you when you pass")
     @app_commands.describe(state="on: the digest may say you passed; off: it never does")
-    @app_commands.guild_only()
     async def passes(self, interaction: discord.Interaction, state: OnOff) -> None:
         view = await self.service.set_pass_sharing(interaction.guild_id, interaction.user.id, state == "on")
         await reply(interaction, render_privacy(view))
 
     @app_commands.command(name="show", description="See what other members can see about you")
-    @app_commands.guild_only()
     async def show(self, interaction: discord.Interaction) -> None:
         view = await self.service.privacy(interaction.guild_id, interaction.user.id)
         await reply(interaction, render_privacy(view))

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.emulator.harness import HarnessError
 from bot.errors import InvalidInput
 from bot.scheduling.recurrence import next_occurrence, parse_days
 from bot.services.banks import BankService
-from bot.ui.errors import NOT_IN_DMS
 from bot.ui.respond import CONTENT_LIMIT
 
 from .seed import EXAM
@@ -52,8 +52,12 @@ async def test_an_echo_of_a_very_long_input_still_reaches_the_member(world):
     assert reply.ephemeral and len(reply.content) == CONTENT_LIMIT and reply.content.endswith("…")
 
 
-@pytest.mark.parametrize("path", ["checkin log", "checkin goal", "exam info", "remind list"])
-async def test_server_only_subcommands_answer_in_dms_with_a_sentence(world, path):
-    """Discord shows a group's subcommands in DMs; those that need a server say so instead of crashing."""
-    reply = await world.member("alice").slash(path, dm=True)
-    assert reply.ephemeral and reply.content == NOT_IN_DMS
+@pytest.mark.parametrize("path", ["bank list", "checkin log", "exam info", "mock resume", "partner status",
+                                  "privacy show", "question propose", "quiz stop", "remind list", "report enter",
+                                  "resources list", "settings show"])
+async def test_server_only_groups_are_not_offered_in_dms(world, path):
+    """Discord applies contexts to top-level commands only, so each server-only group carries it and DMs hide it."""
+    command = world.emu.find_command(path.split()[0], None)
+    assert command["contexts"] == [0]
+    with pytest.raises(HarnessError, match="not available in DMs"):
+        await world.member("alice").slash(path, dm=True)
