@@ -119,6 +119,7 @@ class QuizAnswer(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button],
                                  f"You can change it until <t:{view.ends_at}:T>.")
 
 
+@app_commands.guild_only()
 class Quiz(commands.GroupCog, group_name="quiz", group_description="Group quiz rounds in this channel"):
     def __init__(self, bot: ReboundBot) -> None:
         self.bot = bot
@@ -134,7 +135,12 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Group quiz r
         self.bot.remove_dynamic_items(JoinButton, QuizAnswer)
 
     async def on_timer(self, delivery: Any) -> Outcome:
-        step = await self.service.advance(int(delivery.payload["round_id"]), int(delivery.payload["position"]))
+        round_id, position = int(delivery.payload["round_id"]), int(delivery.payload["position"])
+        step = await self.service.advance(round_id, position)
+        if step is None:
+            # A retry of a step this delivery already committed (the bot died or a post failed before all of it
+            # was out): post it again; the same nonces let Discord drop the copies that did arrive.
+            step = await self.service.committed_step(round_id, position)
         if step is None:
             return Outcome.skipped("the round had already moved on")
         channel = self.bot.get_partial_messageable(step.channel_id, guild_id=delivery.guild_id)
@@ -162,7 +168,6 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Group quiz r
         seconds=f"Seconds per question ({MIN_SECONDS}-{MAX_SECONDS})", focus="Only this domain (default: the "
         "weakest domains of the people who join)",
     )
-    @app_commands.guild_only()
     async def start(self, interaction: discord.Interaction, exam: str | None = None,
                     questions: app_commands.Range[int, 1, MAX_QUESTIONS] = 5,
                     seconds: app_commands.Range[int, MIN_SECONDS, MAX_SECONDS] = 30,
@@ -172,7 +177,6 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Group quiz r
         await reply(interaction, embed=lobby_embed(view), view=view_of([JoinButton(view.round_id)]), ephemeral=False)
 
     @app_commands.command(name="stop", description="Stop the quiz round in this channel (starter or moderator)")
-    @app_commands.guild_only()
     async def stop(self, interaction: discord.Interaction) -> None:
         board = await self.service.stop(interaction.guild_id, interaction.channel_id, interaction.user.id,
                                         is_moderator=can_manage(interaction))

@@ -18,6 +18,7 @@ from bot.db.repositories.exams import Exams
 from bot.db.repositories.members import Members
 from bot.db.repositories.mocks import MockAttempts
 from bot.db.repositories.practice import Answers, Cards, Mastery, SessionRecord, Sessions
+from bot.domain.answer_effect import AnswerEffect, count_answer
 from bot.domain.banks import Question, QuestionType
 from bot.domain.exams import Exam
 from bot.domain.mastery import DomainMastery, initial_mastery
@@ -29,8 +30,6 @@ from bot.domain.review import (
     error_pattern,
     is_leech,
     needs_rule,
-    new_card_from_miss,
-    review,
     review_mode,
     with_rule,
 )
@@ -71,6 +70,15 @@ def starting_mastery(domain: str, context: MemberContext) -> DomainMastery:
     return DomainMastery.from_score(domain, context.report_percents.get(domain_key(domain)))
 
 
+def answer_effect(
+    question: Question, correct: bool, *, stored: DomainMastery | None, card: ReviewState | None, now: datetime,
+    context: MemberContext,
+) -> AnswerEffect:
+    """``count_answer`` for a member in ``context``: with no stored mastery the domain starts from their report."""
+    return count_answer(question, correct, mastery=stored or starting_mastery(question.domain, context), card=card,
+                        now=now, desired_retention=context.desired_retention, exam_date=context.exam_date)
+
+
 async def mastery_by_domain(
     tx: Tx, guild_id: int, user_id: int, exam: Exam, context: MemberContext
 ) -> dict[str, float]:
@@ -85,26 +93,17 @@ async def record_answer(
     tx: Tx, *, guild_id: int, user_id: int, exam: Exam, question: Question, correct: bool, now: datetime,
     context: MemberContext,
 ) -> tuple[DomainMastery, ReviewState | None]:
-    """Move the member's mastery for the question's domain and its review card (a miss creates one)."""
+    """Move the member's mastery for the question's domain and its review card (``count_answer`` decides how)."""
     epoch = to_epoch(now)
     mastery = Mastery(tx)
-    stored = await mastery.for_exam(guild_id, user_id, exam.code)
-    current = stored.get(question.domain) or starting_mastery(question.domain, context)
-    updated = current.record(correct, question.difficulty)
-    await mastery.save(guild_id, user_id, exam.code, updated, epoch)
-
     cards = Cards(tx)
+    stored = await mastery.for_exam(guild_id, user_id, exam.code)
     card = await cards.get(guild_id, user_id, exam.code, question.id)
-    if card is None and correct:
-        return updated, None
-    if card is None:
-        card = new_card_from_miss(question.id, now, desired_retention=context.desired_retention,
-                                  exam_date=context.exam_date)
-    else:
-        card, _ = review(card, correct, now, desired_retention=context.desired_retention,
-                         exam_date=context.exam_date)
-    await cards.save(guild_id, user_id, exam.code, card, epoch)
-    return updated, card
+    effect = answer_effect(question, correct, stored=stored.get(question.domain), card=card, now=now, context=context)
+    await mastery.save(guild_id, user_id, exam.code, effect.mastery, epoch)
+    if effect.card is not None:
+        await cards.save(guild_id, user_id, exam.code, effect.card, epoch)
+    return effect.mastery, effect.card
 
 
 # --- view models ----------------------------------------------------------------------------------

@@ -5,29 +5,36 @@ A round's whole state is in the database, and every timer is a scheduled deliver
 delivery runs: it reveals the question just asked, counts every answer toward the member's mastery
 and review cards, and asks the next question or ends the round. It acts only when the round is still
 at the position the delivery was scheduled for, so a repeated or late delivery changes nothing.
+
+A step is committed before it is posted, so a crash in between leaves a delivery that finds the round
+moved on. ``committed_step`` re-renders, without writing, what ``advance`` committed for that position,
+so the retried delivery posts it again (with the same nonces, which lets Discord drop a copy that arrived).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.clock import to_epoch
 from bot.db.connection import Tx
 from bot.db.repositories.deliveries import Deliveries
 from bot.db.repositories.exams import Exams
 from bot.db.repositories.members import Members
-from bot.db.repositories.practice import Answers
+from bot.db.repositories.practice import Answers, Cards, Mastery
 from bot.db.repositories.quiz import QuizRounds, RoundRecord
 from bot.domain.banks import Question, QuestionType
 from bot.domain.exams import Exam
-from bot.domain.selection import select_questions
+from bot.domain.mastery import DomainMastery
+from bot.domain.review import ReviewState
+from bot.domain.selection import domain_key, select_questions
 from bot.domain.text import match_domain
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.services.banks import question_pool
 from bot.services.content import ContentService
-from bot.services.practice import mastery_by_domain, member_context, record_answer
+from bot.services.practice import MemberContext, answer_effect, starting_mastery
 
 QUIZ_REVEAL = "quiz_reveal"
 JOIN_SECONDS = 60
@@ -36,6 +43,9 @@ MAX_QUESTIONS = 20
 DEFAULT_SECONDS = 30
 MIN_SECONDS = 10
 MAX_SECONDS = 300
+
+
+NO_QUESTIONS_NOTE = "I couldn't find questions for that focus, so the round ends here."
 
 
 def reveal_key(round_id: int, position: int) -> str:
@@ -184,8 +194,8 @@ class QuizService(ContentService):
         return found.number
 
     # --- joining and answering ------------------------------------------------------------------
-    async def _live(self, tx: Tx, round_id: int, guild_id: int) -> RoundRecord:
-        record = await QuizRounds(tx).get(round_id)
+    @staticmethod
+    def _live(record: RoundRecord | None, guild_id: int) -> RoundRecord:
         if record is None or record.guild_id != guild_id:
             raise NotFound("This quiz round no longer exists.")
         if not record.live:
@@ -195,17 +205,24 @@ class QuizService(ContentService):
     async def join(self, round_id: int, guild_id: int, user_id: int) -> JoinView:
         now = to_epoch(self.clock.now())
         async with self.db.transaction() as tx:
-            record = await self._live(tx, round_id, guild_id)
-            await Members(tx).ensure(guild_id, user_id, now)
             rounds = QuizRounds(tx)
-            newly = await rounds.join(round_id, guild_id, user_id, now)
-            count = len(await rounds.participants(round_id))
-        return JoinView(round_id, newly, count, record.status)
+            seen = await rounds.for_member(round_id, user_id, count=True)
+            record = self._live(seen.round if seen else None, guild_id)
+            assert seen is not None
+            if seen.joined:
+                return JoinView(round_id, False, seen.participants, record.status)
+            await Members(tx).ensure(guild_id, user_id, now)
+            await rounds.join(round_id, guild_id, user_id, now)
+        # BEGIN IMMEDIATE took SQLite's write lock before the count, so nobody joined between it and the insert.
+        return JoinView(round_id, True, seen.participants + 1, record.status)
 
     async def answer(self, round_id: int, guild_id: int, user_id: int, position: int, choice: str) -> LockedView:
         now = to_epoch(self.clock.now())
         async with self.db.transaction() as tx:
-            record = await self._live(tx, round_id, guild_id)
+            rounds = QuizRounds(tx)
+            seen = await rounds.for_member(round_id, user_id)
+            record = self._live(seen.round if seen else None, guild_id)
+            assert seen is not None
             if record.status != "asking" or position != record.position or now >= record.phase_ends_at:
                 raise Conflict("Time's up for that question; the answer is revealed in the channel.")
             exam = self.catalogue.require(record.exam_code)
@@ -213,11 +230,11 @@ class QuizService(ContentService):
             option = question.option(choice.strip().lower())
             if option is None:
                 raise InvalidInput("Pick one of the options shown.")
-            await Members(tx).ensure(guild_id, user_id, now)
-            rounds = QuizRounds(tx)
-            await rounds.join(round_id, guild_id, user_id, now)
-            changed = await rounds.set_answer(round_id, position, user_id, option.id, now)
-        return LockedView(round_id, position, option.id, option.text, changed, record.phase_ends_at)
+            if not seen.joined:
+                await Members(tx).ensure(guild_id, user_id, now)
+                await rounds.join(round_id, guild_id, user_id, now)
+            await rounds.set_answer(round_id, position, user_id, option.id, now)
+        return LockedView(round_id, position, option.id, option.text, seen.choice is not None, record.phase_ends_at)
 
     # --- the timer ------------------------------------------------------------------------------
     async def advance(self, round_id: int, position: int) -> StepView | None:
@@ -257,12 +274,16 @@ class QuizService(ContentService):
     ) -> StepView:
         rounds = QuizRounds(tx)
         people = await rounds.participants(record.id)
+        stored = await rounds.participant_mastery(record.id, record.guild_id, exam.code)
+        reports = await rounds.report_percents(record.id, record.guild_id, exam.code)
         # The round aims at the weak spots the people who joined share: their mastery, averaged.
         totals: dict[str, float] = {}
         for person in people:
-            context = await member_context(tx, record.guild_id, person.user_id, exam.code)
-            for domain, value in (await mastery_by_domain(tx, record.guild_id, person.user_id, exam, context)).items():
-                totals[domain] = totals.get(domain, 0.0) + value
+            own = stored.get(person.user_id, {})
+            context = _context(None, reports.get(person.user_id, {}))
+            for d in exam.domains:
+                value = own[d.number] if d.number in own else starting_mastery(d.number, context).mastery
+                totals[d.number] = totals.get(d.number, 0.0) + value
         mastery = {d: v / max(1, len(people)) for d, v in totals.items()}
         weights = {d.number: d.planning_weight for d in exam.domains}
         chosen = select_questions(pool, mastery=mastery, weights=weights, count=record.question_count,
@@ -270,8 +291,7 @@ class QuizService(ContentService):
         if not chosen:
             await rounds.end(record.id, "finished", now)
             board = await self._scoreboard(tx, record, asked=0, stopped=False)
-            return StepView(record.id, record.channel_id, None, None, board,
-                            note="I couldn't find questions for that focus, so the round ends here.")
+            return StepView(record.id, record.channel_id, None, None, board, note=NO_QUESTIONS_NOTE)
         ends = now + record.seconds
         await rounds.begin(record.id, [q.id for q in chosen], ends)
         await self._schedule(tx, record, 0, ends, now)
@@ -282,37 +302,71 @@ class QuizService(ContentService):
     async def _reveal(
         self, tx: Tx, record: RoundRecord, exam: Exam, question: Question, now_dt: datetime
     ) -> RevealView:
+        """Count every answer to the current question (points, mastery, review cards, answer rows), all at once."""
         rounds = QuizRounds(tx)
-        answers = await rounds.answers(record.id, record.position)
-        correct_users: list[int] = []
+        states = await rounds.answer_states(record.id, record.position, guild_id=record.guild_id,
+                                            exam_code=exam.code, question_id=question.id, domain=question.domain)
+        needs_report = any(s.mastery is None for s in states)
+        reports = (await rounds.report_percents(record.id, record.guild_id, exam.code, position=record.position)
+                   if needs_report else {})
+        masteries: list[tuple[int, DomainMastery]] = []
+        cards: list[tuple[int, ReviewState]] = []
+        answers: list[tuple[int, tuple[str, ...], bool]] = []
+        for state in states:
+            correct = question.is_correct([state.choice])
+            context = _context(state.booked_date, reports.get(state.user_id, {}))
+            effect = answer_effect(question, correct, stored=state.mastery, card=state.card, now=now_dt,
+                                   context=context)
+            masteries.append((state.user_id, effect.mastery))
+            if effect.card is not None:
+                cards.append((state.user_id, effect.card))
+            answers.append((state.user_id, (state.choice,), correct))
+        correct_users = [user_id for user_id, _, correct in answers if correct]
         now = to_epoch(now_dt)
-        for user_id, choice in answers.items():
-            correct = question.is_correct([choice])
-            if correct:
-                correct_users.append(user_id)
-                await rounds.add_point(record.id, user_id)
-            context = await member_context(tx, record.guild_id, user_id, exam.code)
-            await record_answer(tx, guild_id=record.guild_id, user_id=user_id, exam=exam, question=question,
-                                correct=correct, now=now_dt, context=context)
-            await Answers(tx).add(
-                guild_id=record.guild_id, user_id=user_id, exam_code=exam.code, question_id=question.id,
-                domain=question.domain, position=record.position, chosen=(choice,), correct=correct, now=now,
-                round_id=record.id,
-            )
-        counts = Counter(answers.values())
-        answer = next(iter(question.answer))
-        option = question.option(answer)
-        return RevealView(
-            round_id=record.id, position=record.position, total=len(record.question_ids), stem=question.stem,
-            answer=answer, answer_text=option.text if option else answer, explanation=question.explanation,
-            distribution=tuple((o.id, o.text, counts.get(o.id, 0)) for o in question.options),
-            correct_users=tuple(correct_users), answered=len(answers),
-        )
+        if correct_users:
+            await rounds.add_points(record.id, correct_users)
+        await Mastery(tx).save_many(record.guild_id, exam.code, masteries, now)
+        await Cards(tx).save_many(record.guild_id, exam.code, cards, now)
+        await Answers(tx).add_many(guild_id=record.guild_id, exam_code=exam.code, question_id=question.id,
+                                   domain=question.domain, position=record.position, answers=answers, now=now,
+                                   round_id=record.id)
+        return _reveal_view(record, record.position, question, {s.user_id: s.choice for s in states})
 
     async def _scoreboard(self, tx: Tx, record: RoundRecord, *, asked: int, stopped: bool) -> ScoreboardView:
         people = await QuizRounds(tx).participants(record.id)
         return ScoreboardView(record.id, record.exam_code, tuple((p.user_id, p.score) for p in people), asked,
                               len(record.question_ids), stopped)
+
+    # --- after a crash between committing a step and posting it ------------------------------------
+    async def committed_step(self, round_id: int, position: int) -> StepView | None:
+        """What ``advance`` committed for ``position``, re-rendered without writing; None when it committed nothing
+        (the round was stopped or never got there) or there is nothing left worth posting."""
+        async with self.db.read() as tx:
+            rounds = QuizRounds(tx)
+            record = await rounds.get(round_id)
+            if record is None or record.status == "stopped":
+                # Stopping posted its own scoreboard; a late reveal after it would read as the round going on.
+                return None
+            committed = record.status == "finished" or (record.status == "asking" and record.position > position)
+            if not committed:
+                return None
+            final = record.status == "finished" and record.position == position
+            asking_next = record.status == "asking" and record.position == position + 1
+            exam = self.catalogue.require(record.exam_code)
+            pool = await self._pool(tx, record.guild_id, exam)
+            reveal = None
+            if position >= 0:
+                answers = await rounds.answers(record.id, position)
+                reveal = _reveal_view(record, position, _find(pool, record.question_ids[position]), answers)
+            question = None
+            if asking_next:
+                question = _question_view(record, exam, _find(pool, record.question_ids[record.position]),
+                                          record.position, record.phase_ends_at)
+            board = await self._scoreboard(tx, record, asked=len(record.question_ids), stopped=False) if final else None
+        if reveal is None and question is None and board is None:
+            return None
+        note = NO_QUESTIONS_NOTE if final and position == -1 else None
+        return StepView(record.id, record.channel_id, reveal, question, board, note=note)
 
     # --- /quiz stop -----------------------------------------------------------------------------
     async def stop(self, guild_id: int, channel_id: int, user_id: int, *, is_moderator: bool) -> ScoreboardView:
@@ -349,3 +403,23 @@ def _find(pool: tuple[Question, ...], question_id: str) -> Question:
             return q
     raise NotFound("That question is no longer in the bank.")
 
+
+def _context(booked_date: str | None, report_percents: Mapping[str, float]) -> MemberContext:
+    """The member's context as ``bot.services.practice.member_context`` builds it, from rows read for everyone."""
+    return MemberContext(
+        exam_date=date.fromisoformat(booked_date) if booked_date else None,
+        report_percents={domain_key(k): v for k, v in report_percents.items()},
+    )
+
+
+def _reveal_view(record: RoundRecord, position: int, question: Question, answers: Mapping[int, str]) -> RevealView:
+    counts = Counter(answers.values())
+    answer = next(iter(question.answer))
+    option = question.option(answer)
+    correct_users = tuple(user_id for user_id, choice in sorted(answers.items()) if question.is_correct([choice]))
+    return RevealView(
+        round_id=record.id, position=position, total=len(record.question_ids), stem=question.stem,
+        answer=answer, answer_text=option.text if option else answer, explanation=question.explanation,
+        distribution=tuple((o.id, o.text, counts.get(o.id, 0)) for o in question.options),
+        correct_users=correct_users, answered=len(answers),
+    )

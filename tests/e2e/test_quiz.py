@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.data.bank_loader import load_shipped_banks
+from bot.db.repositories.deliveries import Deliveries
 from bot.emulator.harness import Reply
+from bot.services.quiz import QUIZ_REVEAL, reveal_key
 
 EXAM = "SY0-701"
 
@@ -93,3 +95,34 @@ async def test_a_restart_mid_round_resumes_it(world):
     await world.advance(seconds=30)
     board = last_with_title(world, "Final scoreboard")
     assert f"<@{bob.id}>: 1" in board.embeds[0]["description"]
+
+
+def titled(world, prefix):
+    return [m for m in world.guild.general.messages if m.embeds and m.embeds[0].get("title", "").startswith(prefix)]
+
+
+async def test_a_round_end_saved_but_never_posted_is_posted_by_its_timer(world):
+    """The round's end saved by a process that died before posting: the timer posts the reveal and scoreboard once."""
+    alice, bob, _, message = await open_round(world, questions=1)
+    right = next(iter(question_in(message).answer))
+    await press(world, bob, message, right.upper())
+    round_id = int(message.component_items()[0]["custom_id"].split(":")[2])
+    world.clock.advance(seconds=30)
+    assert await world.bot.services.quiz.advance(round_id, 0) is not None  # saved, as the dead process did
+    await world.advance(seconds=1)
+    assert [len(titled(world, t)) for t in ("Answer to question 1", "Final scoreboard")] == [1, 1]
+    assert f"🥇 <@{bob.id}>: 1" in titled(world, "Final scoreboard")[0].embeds[0]["description"]
+
+
+async def test_a_step_delivered_again_after_it_was_posted_appears_once(world):
+    """Running a posted step's delivery again (a crash before it was marked sent) re-posts with the same nonces:
+    Discord keeps one copy of each message."""
+    _, bob, _, message = await open_round(world, questions=2)
+    await press(world, bob, message, "A")
+    await world.advance(seconds=30)
+    round_id = int(message.component_items()[0]["custom_id"].split(":")[2])
+    async with world.bot.db.read() as tx:
+        delivery = await Deliveries(tx).by_key(reveal_key(round_id, 0))
+    outcome = await world.bot.dispatcher.handler_for(QUIZ_REVEAL)(delivery)
+    assert outcome.status == "sent"
+    assert [len(titled(world, t)) for t in ("Answer to question 1", "Question 2")] == [1, 1]

@@ -1,8 +1,14 @@
-"""Practice sessions, answers, per-domain mastery and spaced-review cards (all one member's data)."""
+"""Practice sessions, answers, per-domain mastery and spaced-review cards (each row one member's data).
+
+Answers, mastery and cards are written for one member at a time (``add``/``save``) or, at a quiz round's
+reveal, for every player at once (``add_many``/``save_many``, one ``executemany`` each); both share one
+statement per table, so the two paths cannot drift apart.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +21,46 @@ _SESSION_COLUMNS = (
     "id, guild_id, user_id, exam_code, focus_domain, question_ids, position, stage, answered, correct, "
     "created_at, updated_at"
 )
+
+_ANSWER_INSERT = (
+    "INSERT INTO practice_answers (guild_id, user_id, exam_code, question_id, domain, session_id, round_id, "
+    "position, chosen, correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_MASTERY_UPSERT = (
+    "INSERT INTO domain_mastery (guild_id, user_id, exam_code, domain, mastery, answered, correct, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id, exam_code, domain) DO UPDATE SET "
+    "mastery = excluded.mastery, answered = excluded.answered, correct = excluded.correct, "
+    "updated_at = excluded.updated_at"
+)
+_CARD_UPSERT = (
+    "INSERT INTO review_cards (guild_id, user_id, exam_code, question_id, state, lapses, due_at, "
+    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (guild_id, user_id, exam_code, question_id) DO UPDATE SET state = excluded.state, "
+    "lapses = excluded.lapses, due_at = excluded.due_at, updated_at = excluded.updated_at"
+)
+
+
+async def _write_many(tx: Tx, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    # An empty batch would still be a round trip, and a reveal where nobody earned a card is common.
+    if rows:
+        await tx.executemany(sql, rows)
+
+
+def _answer_row(
+    guild_id: int, user_id: int, exam_code: str, question_id: str, domain: str, session_id: int | None,
+    round_id: int | None, position: int, chosen: tuple[str, ...], correct: bool, now: int,
+) -> tuple[Any, ...]:
+    return (guild_id, user_id, exam_code, question_id, domain, session_id, round_id, position,
+            ",".join(sorted(chosen)), int(correct), now)
+
+
+def _mastery_row(guild_id: int, user_id: int, exam_code: str, value: DomainMastery, now: int) -> tuple[Any, ...]:
+    return (guild_id, user_id, exam_code, value.domain, value.mastery, value.answered, value.correct, now)
+
+
+def _card_row(guild_id: int, user_id: int, exam_code: str, state: ReviewState, now: int) -> tuple[Any, ...]:
+    return (guild_id, user_id, exam_code, state.question_id, json.dumps(state.to_dict(), sort_keys=True, default=str),
+            state.lapses, to_epoch(state.due), now, now)
 
 
 @dataclass(frozen=True)
@@ -101,12 +147,21 @@ class Answers:
         self, *, guild_id: int, user_id: int, exam_code: str, question_id: str, domain: str, position: int,
         chosen: tuple[str, ...], correct: bool, now: int, session_id: int | None = None, round_id: int | None = None,
     ) -> int:
-        return await self.tx.insert(
-            "INSERT INTO practice_answers (guild_id, user_id, exam_code, question_id, domain, session_id, round_id, "
-            "position, chosen, correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (guild_id, user_id, exam_code, question_id, domain, session_id, round_id, position,
-             ",".join(sorted(chosen)), int(correct), now),
-        )
+        return await self.tx.insert(_ANSWER_INSERT, _answer_row(
+            guild_id, user_id, exam_code, question_id, domain, session_id, round_id, position, chosen, correct, now
+        ))
+
+    async def add_many(
+        self, *, guild_id: int, exam_code: str, question_id: str, domain: str, position: int,
+        answers: Iterable[tuple[int, tuple[str, ...], bool]], now: int, session_id: int | None = None,
+        round_id: int | None = None,
+    ) -> None:
+        """One answer row per (user id, chosen, correct) to the same question, in one ``executemany``."""
+        await _write_many(self.tx, _ANSWER_INSERT, [
+            _answer_row(guild_id, user_id, exam_code, question_id, domain, session_id, round_id, position, chosen,
+                        correct, now)
+            for user_id, chosen, correct in answers
+        ])
 
     async def for_session(self, session_id: int, position: int) -> AnswerRecord | None:
         row = await self.tx.fetchone(
@@ -164,13 +219,14 @@ class Mastery:
         return {r["domain"]: DomainMastery(r["domain"], r["mastery"], r["answered"], r["correct"]) for r in rows}
 
     async def save(self, guild_id: int, user_id: int, exam_code: str, value: DomainMastery, now: int) -> None:
-        await self.tx.execute(
-            "INSERT INTO domain_mastery (guild_id, user_id, exam_code, domain, mastery, answered, correct, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id, exam_code, domain) DO UPDATE SET "
-            "mastery = excluded.mastery, answered = excluded.answered, correct = excluded.correct, "
-            "updated_at = excluded.updated_at",
-            (guild_id, user_id, exam_code, value.domain, value.mastery, value.answered, value.correct, now),
-        )
+        await self.tx.execute(_MASTERY_UPSERT, _mastery_row(guild_id, user_id, exam_code, value, now))
+
+    async def save_many(
+        self, guild_id: int, exam_code: str, values: Iterable[tuple[int, DomainMastery]], now: int
+    ) -> None:
+        """Save one domain estimate per (user id, mastery), in one ``executemany``."""
+        await _write_many(self.tx, _MASTERY_UPSERT,
+                          [_mastery_row(guild_id, user_id, exam_code, value, now) for user_id, value in values])
 
 
 class Cards:
@@ -193,11 +249,11 @@ class Cards:
         return [ReviewState.from_dict(json.loads(r["state"])) for r in rows]
 
     async def save(self, guild_id: int, user_id: int, exam_code: str, state: ReviewState, now: int) -> None:
-        await self.tx.execute(
-            "INSERT INTO review_cards (guild_id, user_id, exam_code, question_id, state, lapses, due_at, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (guild_id, user_id, exam_code, question_id) DO UPDATE SET state = excluded.state, "
-            "lapses = excluded.lapses, due_at = excluded.due_at, updated_at = excluded.updated_at",
-            (guild_id, user_id, exam_code, state.question_id, json.dumps(state.to_dict(), sort_keys=True, default=str),
-             state.lapses, to_epoch(state.due), now, now),
-        )
+        await self.tx.execute(_CARD_UPSERT, _card_row(guild_id, user_id, exam_code, state, now))
+
+    async def save_many(
+        self, guild_id: int, exam_code: str, states: Iterable[tuple[int, ReviewState]], now: int
+    ) -> None:
+        """Save one card per (user id, card), in one ``executemany``."""
+        await _write_many(self.tx, _CARD_UPSERT,
+                          [_card_row(guild_id, user_id, exam_code, state, now) for user_id, state in states])
