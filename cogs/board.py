@@ -20,7 +20,7 @@ from bot.scheduling.dispatcher import Outcome, nonce_for
 from bot.services.board import BOARD_DIGEST, BOARD_REFRESH, AdminNotice, BoardView
 from bot.ui.charts import GROUP_MINUTES_FILE, group_minutes_png
 from bot.ui.items import SafeDynamicItem, can_manage, view_of
-from bot.ui.respond import NO_PINGS, reply, update
+from bot.ui.respond import NO_PINGS, defer, reply, update
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ NEEDED = {
 }
 # Finishing one of these commands can change what the board shows; the board is touched afterwards.
 TOUCHING_COMMANDS = frozenset({"checkin", "exam", "mock", "partner", "away", "admin"})
+# These touch the board inside their own unit of work already (``touch_in``); a second touch here would only
+# cost another write transaction per command.
+TOUCHED_IN_UNIT = frozenset({"checkin log"})
 WINDOW_LABELS = {Window.WEEK: "This week", Window.MONTH: "This month", Window.ALL: "All time"}
 FOOTER = ("Effort and improvement, never scores. Only members who opted in are named (/privacy board). "
           "Times in {tz}.")
@@ -60,6 +63,22 @@ def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -
 
 def _chart_file(png: bytes) -> discord.File:
     return discord.File(io.BytesIO(png), filename=GROUP_MINUTES_FILE)
+
+
+def _chart_attachment(message: discord.Message) -> int | None:
+    """The id of the chart attachment on the message Discord returned (None when it has none)."""
+    return next((a.id for a in message.attachments if a.filename == GROUP_MINUTES_FILE), None)
+
+
+class _KeptAttachment:
+    """An attachment already on the message, kept by an edit (discord.py sends ``to_dict()`` as is)."""
+
+    def __init__(self, attachment_id: int, filename: str) -> None:
+        self.attachment_id = attachment_id
+        self.filename = filename
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.attachment_id, "filename": self.filename}
 
 
 class WindowButton(SafeDynamicItem, discord.ui.DynamicItem[discord.ui.Button],
@@ -117,7 +136,7 @@ class BoardCog(commands.GroupCog, group_name="board", group_description="The ser
             raise InvalidInput(f"I can't keep the board in {channel.mention} yet: I'm missing "
                                f"{', '.join(missing)} there.", hint="Grant those in the channel's settings "
                                "and run /board setup again.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction)
         view = await self.service.set_up(guild.id, interaction.user.id, channel.id, can_manage=True)
         outcome = await self.publish(view)
         if outcome.status != "sent":
@@ -186,36 +205,53 @@ class BoardCog(commands.GroupCog, group_name="board", group_description="The ser
         if view.unchanged:
             await self.service.record_unchanged(view)
             return Outcome.skipped("the board already shows this")
-        png = await group_minutes_png(view.chart)
         embed, items = board_embed(view), board_items(view)
         message_id = view.message_id
         try:
             if message_id is not None:
                 try:
-                    await channel.get_partial_message(message_id).edit(
-                        embed=embed, attachments=[_chart_file(png)], view=items, allowed_mentions=NO_PINGS)
+                    message = await self._edit(channel.get_partial_message(message_id), view, embed, items)
                 except discord.NotFound as exc:
                     if exc.code != UNKNOWN_MESSAGE:
                         raise
                     message_id = None  # someone deleted the board message: post a new one
             if message_id is None:
-                sent = await channel.send(embed=embed, file=_chart_file(png), view=items,
-                                          allowed_mentions=NO_PINGS,
-                                          nonce=nonce_for(f"board:{view.guild_id}:{view.composed_at}"))
-                message_id = sent.id
+                png = await group_minutes_png(view.chart)
+                message = await channel.send(embed=embed, file=_chart_file(png), view=items,
+                                             allowed_mentions=NO_PINGS,
+                                             nonce=nonce_for(f"board:{view.guild_id}:{view.composed_at}"))
+                message_id = message.id
         except (discord.Forbidden, discord.NotFound) as exc:
             return await self._refused(view.guild_id, exc)
-        await self.service.record_published(view, message_id)
+        await self.service.record_published(view, message_id, _chart_attachment(message))
         return Outcome.sent()
 
+    async def _edit(self, board: discord.PartialMessage, view: BoardView, embed: discord.Embed,
+                    items: discord.ui.View) -> discord.Message:
+        if view.chart_unchanged and view.chart_attachment_id is not None:
+            # Only the lines changed: keep the chart's attachment instead of drawing and uploading it again. It
+            # is named in ``attachments`` because an edit that leaves that out shows an image the embed uses a
+            # second time, below it (discord-api-docs#5675).
+            kept = _KeptAttachment(view.chart_attachment_id, GROUP_MINUTES_FILE)
+            try:
+                return await board.edit(embed=embed, attachments=[kept], view=items, allowed_mentions=NO_PINGS)
+            except (discord.Forbidden, discord.NotFound):
+                raise
+            except discord.HTTPException:
+                log.warning("could not keep the chart of the board in guild %s; drawing it again", view.guild_id)
+        png = await group_minutes_png(view.chart)
+        return await board.edit(embed=embed, attachments=[_chart_file(png)], view=items, allowed_mentions=NO_PINGS)
+
     async def switch_window(self, interaction: discord.Interaction, window: str) -> None:
-        await interaction.response.defer()
+        await defer(interaction, thinking=False)
         message = interaction.message
         view = await self.service.set_window(interaction.guild_id, window, message.id if message else None)
         png = await group_minutes_png(view.chart)
         await update(interaction, embed=board_embed(view), attachments=[_chart_file(png)],
                      view=board_items(view))
         if message is not None:
+            # The interaction's edit does not return the message, so the chart's new attachment id is unknown:
+            # the next refresh draws the chart again.
             await self.service.record_published(view, message.id)
 
     async def _usable_channel(self, guild_id: int, channel_id: int) -> discord.TextChannel | Outcome:
@@ -277,6 +313,8 @@ class BoardCog(commands.GroupCog, group_name="board", group_description="The ser
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: discord.Interaction, command: Any) -> None:
         if interaction.guild_id is None:
+            return
+        if getattr(command, "qualified_name", None) in TOUCHED_IN_UNIT:
             return
         root = getattr(command, "root_parent", None) or command
         if getattr(root, "name", None) in TOUCHING_COMMANDS:

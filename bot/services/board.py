@@ -10,14 +10,15 @@ that minute the same row). An hourly refresh keeps the board right even when nob
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock, from_epoch, to_epoch
 from bot.db.connection import Database, Tx
 from bot.db.repositories.board import (
+    ActiveExam,
     BoardPrivacy,
     BoardRecord,
     Boards,
@@ -27,9 +28,7 @@ from bot.db.repositories.board import (
 )
 from bot.db.repositories.checkins import Checkins
 from bot.db.repositories.deliveries import Deliveries, Delivery
-from bot.db.repositories.exams import Exams, MemberExam
 from bot.db.repositories.members import Guilds, Members
-from bot.db.repositories.mocks import MockAttempts
 from bot.domain.board import (
     CHART_WEEKS,
     MAX_LINES,
@@ -38,22 +37,21 @@ from bot.domain.board import (
     MemberProgress,
     compose_board,
     days_until,
-    minutes_by_week,
     parse_window,
     window_start,
 )
-from bot.domain.streaks import compute_streak, local_day
+from bot.domain.streaks import Streak, compute_streak, local_day, local_midnight_utc, week_bounds
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.scheduling.recurrence import next_occurrence
 from bot.services.catalogue_service import CatalogueService
 from bot.services.readiness import readiness_in
-from bot.services.reminders import away_days
 
 BOARD_REFRESH = "board_refresh"
 BOARD_DIGEST = "board_digest"
 EDIT_INTERVAL_SECONDS = 60  # at most one board edit a minute
 HOUR = 3600
 STREAK_LOOKBACK_DAYS = 400
+SHORT_LOOKBACK_DAYS = 21
 DIGEST_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 NO_BOARD = "This server has no progress board yet."
@@ -89,6 +87,15 @@ def zone_name(name: str | None) -> str:
     return name or "UTC"
 
 
+def chart_weeks(now: datetime, tz: str) -> list[date]:
+    """The first local day of each week the group chart shows (Monday first), the current one last.
+
+    The same weeks as ``minutes_by_week``; their minutes are summed in the database instead of in Python.
+    """
+    current, _ = week_bounds(now, tz)
+    return [current - timedelta(weeks=CHART_WEEKS - 1 - i) for i in range(CHART_WEEKS)]
+
+
 async def guild_zone(tx: Tx, guild_id: int) -> str:
     record = await Guilds(tx).get(guild_id)
     return zone_name(record.timezone if record else None)
@@ -105,12 +112,10 @@ async def touch_in(tx: Tx, guild_id: int, now: datetime) -> bool:
 
     Returns False when the server has no live board (nothing is scheduled then).
     """
-    boards = Boards(tx)
-    board = await boards.get(guild_id)
-    if board is None or board.paused:
-        return False
     at = to_epoch(now)
-    await boards.mark_dirty(guild_id, at)
+    board = await Boards(tx).mark_dirty(guild_id, at)
+    if board is None:
+        return False
     due = next_refresh_at(at, board.last_edit_at)
     await Deliveries(tx).schedule(kind=BOARD_REFRESH, due_at=due, key=refresh_key(guild_id, due), now=at,
                                   guild_id=guild_id, payload={"reason": "touch"})
@@ -144,11 +149,15 @@ class BoardView:
     timezone: str
     composed_at: int
     last_hash: str | None
+    last_chart_hash: str | None = None
+    chart_attachment_id: int | None = None  # the attachment on the message that shows ``last_chart_hash``
     content_hash: str = field(init=False)
+    chart_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
         digest = hashlib.sha256(repr((self.board, self.chart)).encode("utf-8")).hexdigest()
         object.__setattr__(self, "content_hash", digest)
+        object.__setattr__(self, "chart_hash", hashlib.sha256(repr(self.chart).encode("utf-8")).hexdigest())
 
     @property
     def shown_user_ids(self) -> tuple[int, ...]:
@@ -157,6 +166,12 @@ class BoardView:
     @property
     def unchanged(self) -> bool:
         return self.message_id is not None and self.content_hash == self.last_hash
+
+    @property
+    def chart_unchanged(self) -> bool:
+        """The message already carries this chart: an edit can keep its attachment."""
+        return (self.message_id is not None and self.chart_attachment_id is not None
+                and self.chart_hash == self.last_chart_hash)
 
 
 @dataclass(frozen=True)
@@ -288,11 +303,12 @@ class BoardService:
         async with self.db.read() as tx:
             return RefreshPlan(await self._compose(tx, board, now))
 
-    async def record_published(self, view: BoardView, message_id: int) -> None:
-        """The board message now shows ``view`` (posted or edited)."""
+    async def record_published(self, view: BoardView, message_id: int, chart_attachment_id: int | None = None) -> None:
+        """The board message now shows ``view`` (posted or edited), its chart in ``chart_attachment_id``."""
         async with self.db.transaction() as tx:
             await Boards(tx).record_edit(view.guild_id, message_id=message_id, content_hash=view.content_hash,
-                                         composed_at=view.composed_at, now=to_epoch(self.clock.now()))
+                                         composed_at=view.composed_at, now=to_epoch(self.clock.now()),
+                                         chart_hash=view.chart_hash, chart_attachment_id=chart_attachment_id)
 
     async def record_unchanged(self, view: BoardView) -> None:
         async with self.db.transaction() as tx:
@@ -422,51 +438,73 @@ class BoardService:
         at = to_epoch(now)
         start = window_start(window, now, tz)
         stats = BoardStats(tx)
-        activity = await stats.activity(guild_id, to_epoch(start) if start else None, at + 1)
-        active_exams = await Exams(tx).active_in_guild(guild_id)
-        exam_of = {record.user_id: record for record in active_exams}
-        shown = await BoardPrivacy(tx).shown(guild_id)
-        # The board ranks by minutes, then check-ins (both known from ``activity`` for everyone at once), then
-        # streak. Only members who can reach a line (ahead of or tied with the last line) need the per-member
-        # queries; the rest are only counted ("…and N more"), so a 10,000-member board stays cheap.
-        def effort(user_id: int) -> tuple[int, int]:
-            mine = activity.get(user_id)
-            return (-(mine.minutes if mine else 0), -(mine.checkins if mine else 0))
-
-        ordered = sorted(shown, key=lambda user_id: (effort(user_id), user_id))
-        if len(ordered) > MAX_LINES:
-            boundary = effort(ordered[MAX_LINES - 1])
-            contenders = {user_id for user_id in ordered if effort(user_id) <= boundary}
-        else:
-            contenders = set(ordered)
-        members = [
-            await self._member(tx, guild_id, user_id, exam_of.get(user_id), activity, now)
-            if user_id in contenders else _counted_only(user_id, exam_of.get(user_id), activity)
-            for user_id in ordered
-        ]
-        counts = Counter(record.exam_code for record in active_exams)
+        # The board ranks by minutes, then check-ins, then streak. Only members who can reach a line (ahead of or
+        # tied with the last line by minutes and check-ins) are read and built; the database counts the rest
+        # ("…and N more"), so a 10,000-member board stays cheap.
+        ranking = await stats.ranking(guild_id, to_epoch(start) if start else None, at + 1, lines=MAX_LINES,
+                                      now=at)
+        activity = ranking.contenders
+        contenders = sorted(activity)
+        exams = await stats.active_exams(guild_id, contenders)
+        details = await self._details(tx, guild_id, contenders, exams, tz, now)
+        members = [await self._member(tx, guild_id, user_id, exams.get(user_id), activity, details, now)
+                   for user_id in contenders]
+        counts = await stats.exam_counts(guild_id)
         totals = GroupTotals(
             exams=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
-            minutes=sum(a.minutes for a in activity.values()),
-            checkins=sum(a.checkins for a in activity.values()),
+            minutes=ranking.minutes,
+            checkins=ranking.checkins,
             active_pairs=await stats.active_pairs(guild_id, at),
         )
-        chart_from = now - timedelta(weeks=CHART_WEEKS + 1)
-        entries = await stats.checkins_since(guild_id, to_epoch(chart_from), at + 1)
-        chart = minutes_by_week(((m, from_epoch(t)) for m, t in entries), tz, now)
+        composed = compose_board(members, totals, window)
+        composed = replace(composed, hidden=composed.hidden + ranking.shown - len(contenders))
+        weeks = chart_weeks(now, tz)
+        bounds = [to_epoch(local_midnight_utc(first, tz)) for first in weeks] + [at + 1]
+        minutes = await stats.minutes_in(guild_id, list(zip(bounds, bounds[1:], strict=False)), now=at)
+        chart = list(zip(weeks, minutes, strict=True))
         return BoardView(
             guild_id=guild_id, channel_id=board.channel_id, message_id=board.message_id,
-            board=compose_board(members, totals, window), chart=tuple(chart), timezone=tz, composed_at=at,
-            last_hash=board.content_hash,
+            board=composed, chart=tuple(chart), timezone=tz, composed_at=at,
+            last_hash=board.content_hash, last_chart_hash=board.chart_hash,
+            chart_attachment_id=board.chart_attachment_id,
         )
 
-    async def _member(self, tx: Tx, guild_id: int, user_id: int, exam_record: MemberExam | None,
-                      activity: dict[int, MemberActivity], now: datetime) -> MemberProgress:
-        tz = zone_name(await Members(tx).effective_timezone(guild_id, user_id))
-        since = to_epoch(now - timedelta(days=STREAK_LOOKBACK_DAYS))
-        rows = await Checkins(tx).for_member(guild_id, user_id, since=since)
-        streak = compute_streak([from_epoch(r.checked_in_at) for r in rows], tz=tz, now=now,
-                                away_periods=await away_days(tx, guild_id, user_id))
+    async def _details(self, tx: Tx, guild_id: int, user_ids: list[int], exams: dict[int, ActiveExam],
+                       guild_tz: str, now: datetime) -> MemberDetails:
+        """What the lines need beyond the sums, read for every contender at once (a few statements, not a few
+        per member)."""
+        stats = BoardStats(tx)
+        zones = {user_id: zone_name(tz) for user_id, tz in (await stats.member_zones(guild_id, user_ids)).items()}
+        zones = {user_id: zones.get(user_id, guild_tz) for user_id in user_ids}
+        away = {user_id: [(date.fromisoformat(first), date.fromisoformat(last)) for first, last in periods]
+                for user_id, periods in (await stats.away_days(guild_id, user_ids)).items()}
+        # When nobody has checked in yet this week, every member ties at the last line and the streak decides:
+        # a few recent weeks settle almost every streak, and only the rest need the full look-back.
+        since = now - timedelta(days=SHORT_LOOKBACK_DAYS)
+        recent = await stats.checkin_times(guild_id, user_ids, to_epoch(since))
+        streaks: dict[int, int] = {}
+        unsettled: list[int] = []
+        for user_id in user_ids:
+            streak = _streak(recent.get(user_id, ()), zones[user_id], now, away.get(user_id, []))
+            if _settled(streak, local_day(since, zones[user_id]) + timedelta(days=1), now, zones[user_id],
+                        away.get(user_id, [])):
+                streaks[user_id] = streak.current
+            else:
+                unsettled.append(user_id)
+        if unsettled:
+            full = await stats.checkin_times(guild_id, unsettled,
+                                             to_epoch(now - timedelta(days=STREAK_LOOKBACK_DAYS)))
+            for user_id in unsettled:
+                streaks[user_id] = _streak(full.get(user_id, ()), zones[user_id], now, away.get(user_id, [])).current
+        return MemberDetails(
+            zones=zones, streaks=streaks,
+            scores=await stats.mock_scores(
+                guild_id, {user_id: exam.exam_code for user_id, exam in exams.items()}),
+        )
+
+    async def _member(self, tx: Tx, guild_id: int, user_id: int, exam_record: ActiveExam | None,
+                      activity: dict[int, MemberActivity], details: MemberDetails, now: datetime) -> MemberProgress:
+        tz = details.zones[user_id]
         mine = activity.get(user_id)
         scores: tuple[float, ...] = ()
         ready = False
@@ -476,23 +514,38 @@ class BoardService:
             code = exam_record.exam_code
             if exam_record.booked_date:
                 days = days_until(date.fromisoformat(exam_record.booked_date), local_day(now, tz))
-            finished = await MockAttempts(tx).finished_for_exam(guild_id, user_id, code)
-            scores = tuple(m.raw_percent for m in finished)
-            catalogue = await self.catalogues.for_guild(tx, guild_id)
-            exam = catalogue.exam(code)
-            if exam is not None and finished:
-                ready = (await readiness_in(tx, guild_id, user_id, exam, catalogue, now)).readiness.ready
+            scores = tuple(details.scores.get(user_id, ()))
+            if scores:
+                catalogue = await self.catalogues.for_guild(tx, guild_id)
+                exam = catalogue.exam(code)
+                if exam is not None:
+                    ready = (await readiness_in(tx, guild_id, user_id, exam, catalogue, now)).readiness.ready
         return MemberProgress(
             user_id=user_id, exam_code=code, days_to_retake=days, minutes=mine.minutes if mine else 0,
-            checkins=mine.checkins if mine else 0, streak=streak.current, mock_scores=scores, ready=ready,
+            checkins=mine.checkins if mine else 0, streak=details.streaks[user_id], mock_scores=scores,
+            ready=ready,
         )
 
 
-def _counted_only(user_id: int, exam_record: MemberExam | None, activity: dict[int, MemberActivity]) -> MemberProgress:
-    """A member who ranks below every line: counted in "…and N more", never shown, so no details needed."""
-    mine = activity.get(user_id)
-    return MemberProgress(
-        user_id=user_id, exam_code=exam_record.exam_code if exam_record else None, days_to_retake=None,
-        minutes=mine.minutes if mine else 0, checkins=mine.checkins if mine else 0, streak=0, mock_scores=(),
-        ready=False,
-    )
+@dataclass(frozen=True)
+class MemberDetails:
+    zones: dict[int, str]
+    streaks: dict[int, int]  # current streak in days
+    scores: dict[int, list[float]]
+
+
+def _streak(instants: Iterable[int], tz: str, now: datetime, away: list[tuple[date, date]]) -> Streak:
+    return compute_streak([from_epoch(t) for t in instants], tz=tz, now=now, away_periods=away)
+
+
+def _settled(streak: Streak, first_full_day: date, now: datetime, tz: str, away: list[tuple[date, date]]) -> bool:
+    """Whether a streak computed from check-ins since ``first_full_day`` (the first local day read whole) is the
+    member's real one: the run starts after a day inside the read days that had no check-in, and no away
+    period (which bridges gaps) touches those days."""
+    today = local_day(now, tz)
+    if any(last >= first_full_day - timedelta(days=1) and first <= today for first, last in away):
+        return False
+    if streak.current == 0 or streak.last_day is None:
+        return True
+    run_start = streak.last_day - timedelta(days=streak.current - 1)
+    return run_start - timedelta(days=1) >= first_full_day

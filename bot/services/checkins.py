@@ -21,8 +21,9 @@ from bot.domain.streaks import Streak, WeekSummary, compute_streak, local_day, w
 from bot.domain.text import match_domain
 from bot.errors import InvalidInput
 from bot.scheduling.recurrence import zone
+from bot.services.board import touch_in
 from bot.services.partners import schedule_quiet_check
-from bot.services.reminders import Kinds, away_days
+from bot.services.reminders import Kinds, away_days, take_notice_in
 from bot.services.resources import suggest_in
 
 MAX_NOTE = 300
@@ -39,6 +40,7 @@ class CheckinResult:
     shared: bool
     partner_told: bool
     timezone: str
+    notice: str | None = None  # reminders Discord refused to deliver (closed DMs), told once
 
 
 @dataclass(frozen=True)
@@ -90,18 +92,21 @@ class CheckinService:
             raise InvalidInput(f"Please keep the note under {MAX_NOTE} characters.")
         now = self.clock.now()
         at = to_epoch(now)
+        # One write unit for the whole command (check-in, shares, partner, board, the closed-DM notice): under
+        # load every statement is a round trip through the one connection, so reads come together first.
         async with self.db.transaction() as tx:
-            members, checkins = Members(tx), Checkins(tx)
-            await members.ensure(guild_id, user_id, at)
-            exam = await Exams(tx).active(guild_id, user_id)
-            numbers = self._domain_numbers(exam.exam_code if exam else None, domains)  # raises before writing
-            tz = await members.effective_timezone(guild_id, user_id)
+            checkins = Checkins(tx)
+            context = await checkins.log_context(guild_id, user_id)
+            numbers = self._domain_numbers(context.exam_code, domains)  # raises before writing
+            if not context.known:
+                await Members(tx).ensure(guild_id, user_id, at)
+            tz = context.timezone
+            goal = context.weekly_goal_minutes
             checkin_id = await checkins.add(
                 guild_id=guild_id, user_id=user_id, at=at, minutes=minutes, domains=numbers,
                 resource_type=resource, confidence=confidence, anxiety=anxiety, note=note,
             )
             rows = await checkins.for_member(guild_id, user_id, since=at - 60 * 86400)
-            goal, share = await checkins.prefs(guild_id, user_id)
             away = await away_days(tx, guild_id, user_id)
             streak = compute_streak([from_epoch(r.checked_in_at) for r in rows], tz=tz, now=now, away_periods=away)
             week = week_summary(((r.minutes, from_epoch(r.checked_in_at)) for r in rows), tz, now, 0, goal)
@@ -112,13 +117,13 @@ class CheckinService:
             nudge_text = nudge.text if nudge else None
             if nudge is not None and nudge.suggested_resource:
                 # A concrete, well-voted resource of the suggested kind from the server's library, if any.
-                pick = await suggest_in(tx, guild_id, exam.exam_code if exam else None, nudge.suggested_resource)
+                pick = await suggest_in(tx, guild_id, context.exam_code, nudge.suggested_resource)
                 if pick is not None:
                     nudge_text += f" Members here recommend **{pick.title}** ({pick.url}, {pick.votes} helpful votes)."
             deliveries = Deliveries(tx)
-            settings = await checkins.settings(guild_id)
+            settings = context.settings
             shared = False
-            if share and settings.checkin_channel_id:
+            if context.share and settings.checkin_channel_id:
                 await deliveries.schedule(
                     kind=Kinds.NOTICE, due_at=at, key=f"checkin:{checkin_id}:share", now=at, guild_id=guild_id,
                     user_id=user_id, target_id=settings.checkin_channel_id,
@@ -126,8 +131,7 @@ class CheckinService:
                 )
                 shared = True
             partners = Partners(tx)
-            entry = await partners.entry(guild_id, user_id)
-            if entry is not None and entry.inactive_since is not None:
+            if context.partner_inactive:
                 await partners.set_inactive(guild_id, user_id, None)  # checking in again means they're back
             group = await partners.current_group(guild_id, user_id)
             partner_told = False
@@ -143,8 +147,9 @@ class CheckinService:
                     partner_told = True
                 await schedule_quiet_check(tx, guild_id, user_id, last_day=local_day(now, tz), tz=tz,
                                            quiet_days=settings.quiet_days, now=now, tag=f"c{checkin_id}")
-        return CheckinResult(checkin_id, minutes, streak, week, nudge_text, shared, partner_told,
-                             tz)
+            await touch_in(tx, guild_id, now)
+            notice = await take_notice_in(tx, guild_id, user_id, now) if context.has_notice else None
+        return CheckinResult(checkin_id, minutes, streak, week, nudge_text, shared, partner_told, tz, notice)
 
     def _domain_numbers(self, exam_code: str | None, typed: str | None) -> tuple[str, ...]:
         if typed is None or not typed.strip():

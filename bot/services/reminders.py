@@ -106,6 +106,16 @@ async def is_away(tx: Tx, guild_id: int, user_id: int, at: int) -> bool:
     return await Checkins(tx).away_at(guild_id, user_id, at) is not None
 
 
+async def take_notice_in(tx: Tx, guild_id: int, user_id: int, now: datetime) -> str | None:
+    """``ReminderService.take_notice`` inside the caller's write unit of work."""
+    checkins = Checkins(tx)
+    reasons = await checkins.unreported_problems(guild_id, user_id)
+    if not reasons:
+        return None
+    await checkins.mark_reported(guild_id, user_id, to_epoch(now))
+    return "\n".join(TEXTS.get(r, r) for r in reasons)
+
+
 async def away_days(tx: Tx, guild_id: int, user_id: int) -> list[tuple[date, date]]:
     return [(date.fromisoformat(a.first_day), date.fromisoformat(a.last_day))
             for a in await Checkins(tx).away_periods(guild_id, user_id)]
@@ -258,17 +268,12 @@ class ReminderService:
 
     async def take_notice(self, guild_id: int, user_id: int) -> str | None:
         """A note about refused deliveries not yet shown to the member, marked as shown."""
-        now = to_epoch(self.clock.now())
         # Almost every command asks and almost always there is nothing: look first, write only when needed.
         async with self.db.read() as tx:
             if not await Checkins(tx).unreported_problems(guild_id, user_id):
                 return None
         async with self.db.transaction() as tx:
-            reasons = await Checkins(tx).unreported_problems(guild_id, user_id)
-            if not reasons:
-                return None
-            await Checkins(tx).mark_reported(guild_id, user_id, now)
-        return "\n".join(TEXTS.get(r, r) for r in reasons)
+            return await take_notice_in(tx, guild_id, user_id, self.clock.now())
 
     async def dms_work_again(self, guild_id: int | None, user_id: int) -> None:
         if guild_id is None:

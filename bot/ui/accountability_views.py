@@ -107,10 +107,14 @@ def view_for(buttons: tuple[ButtonSpec, ...]) -> discord.ui.View | None:
     return view
 
 
+def with_notice(text: str, notice: str | None) -> str:
+    """The reply's text with the note about reminders Discord refused to deliver, when there is one."""
+    return f"{text}\n\n{notice}" if notice else text
+
+
 async def reply_with_notice(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
     """Reply, adding once any note about reminders Discord refused to deliver (closed DMs)."""
     if interaction.guild_id is not None:
         notice = await interaction.client.services.reminders.take_notice(interaction.guild_id, interaction.user.id)
-        if notice:
-            text = f"{text}\n\n{notice}"
+        text = with_notice(text, notice)
     await reply(interaction, text, **kwargs)

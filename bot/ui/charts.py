@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from bot.services.progress import MasteryBar, MockPoint, ProgressView  # noqa: E402
 
@@ -33,6 +34,10 @@ LINE = "#fee75c"
 MARK_LINE = "#ed4245"
 BAND = "#57f287"
 UNKNOWN = "#80848e"
+
+# Room for the title, the tick labels (five characters at most, see _count_formatter) and the axis label, at
+# 800x450 px.
+WEEK_BAR_MARGINS = {"left": 0.095, "right": 0.985, "top": 0.86, "bottom": 0.085}
 
 GROUP_MINUTES_FILE = "group-minutes.png"
 MOCKS_FILE = "mock-scores.png"
@@ -65,11 +70,26 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;:") + "…"
 
 
-def _png(fig: Figure) -> bytes:
-    fig.tight_layout()
+def _png(fig: Figure, *, margins: dict[str, float] | None = None) -> bytes:
+    if margins is None:
+        fig.tight_layout()
+    else:
+        # Fixed margins where the labels' extent is known: tight_layout measures every text first, about a
+        # quarter of the drawing time, and the board's chart is drawn on every refresh.
+        fig.subplots_adjust(**margins)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", facecolor=BACKGROUND, dpi=DPI)
     return buffer.getvalue()
+
+
+def _count_formatter(top: float) -> FuncFormatter:
+    """Tick labels of at most five characters in one unit for the whole axis (a server's week can reach a
+    million minutes)."""
+    if top >= 1_000_000:
+        return FuncFormatter(lambda value, _: f"{value / 1_000_000:g}M" if value else "0")
+    if top >= 10_000:
+        return FuncFormatter(lambda value, _: f"{value / 1_000:g}k" if value else "0")
+    return FuncFormatter(lambda value, _: f"{value:,.0f}")
 
 
 def _week_bars(weeks: Sequence[tuple[date, int]], title: str, ylabel: str) -> bytes:
@@ -88,6 +108,7 @@ def _week_bars(weeks: Sequence[tuple[date, int]], title: str, ylabel: str) -> by
     ax.set_xticks(range(len(values)))
     ax.set_xticklabels(labels, rotation=0, fontsize=10)
     ax.set_ylim(0, max(top, 60) * 1.18)
+    ax.yaxis.set_major_formatter(_count_formatter(max(top, 60) * 1.18))
     ax.set_ylabel(ylabel, color=MUTED, fontsize=11)
     ax.grid(axis="y", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
@@ -95,7 +116,7 @@ def _week_bars(weeks: Sequence[tuple[date, int]], title: str, ylabel: str) -> by
     if not top:
         ax.text(0.5, 0.5, "No check-ins yet", transform=ax.transAxes, ha="center", va="center", color=MUTED,
                 fontsize=14)
-    return _png(fig)
+    return _png(fig, margins=WEEK_BAR_MARGINS)
 
 
 def render_group_minutes(weeks: Sequence[tuple[date, int]]) -> bytes:

@@ -3,6 +3,7 @@ window buttons, a lost channel or permission handled; /progress charts; the week
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -48,30 +49,9 @@ def bot_may(world, channel, permission: str) -> bool | None:
     return getattr(cached.permissions_for(cached.guild.me), permission)
 
 
-def counting_touches(world):
-    """The bot's board service, counting finished ``touch`` calls (they run after a command's reply)."""
-    service = world.bot.services.board
-    if not hasattr(service, "touches"):
-        original = service.touch
-        service.touches = 0
-
-        async def counted(guild_id):
-            try:
-                return await original(guild_id)
-            finally:
-                service.touches += 1
-
-        service.touch = counted
-    return service
-
-
 async def check_in(world, member, minutes=30):
-    """``/checkin log``, then wait until the board has been touched for it."""
-    service = counting_touches(world)
-    before = service.touches
-    reply = await member.slash("checkin log", minutes=minutes)
-    await world.emu.wait_for(lambda: service.touches > before, message="the board was touched")
-    return reply
+    """``/checkin log``; the board is touched inside the check-in's own unit of work, before the reply."""
+    return await member.slash("checkin log", minutes=minutes)
 
 
 async def opt_in(member, state="on"):
@@ -123,6 +103,85 @@ async def test_board_is_created_then_edited_not_reposted(world):
     assert "⏱ 45 min" in message.embeds[0]["description"]
     assert edits_of(world, message) == 1
     assert len(channel.messages) == 1
+
+
+def counting_units(world) -> list[str]:
+    """Every unit of work the bot's database opens from now on, in order ("write" or "read")."""
+    db, units = world.bot.db, []
+    transaction, read = db.transaction, db.read
+
+    def counted_transaction():
+        units.append("write")
+        return transaction()
+
+    def counted_read():
+        units.append("read")
+        return read()
+
+    db.transaction, db.read = counted_transaction, counted_read
+    return units
+
+
+async def command_finished(world, member, command, **options):
+    """Run a slash command and wait until every listener of its completion (the board's among them) is done."""
+    completed = []
+
+    async def on_app_command_completion(interaction, _command):
+        completed.append(interaction.id)
+
+    world.bot.add_listener(on_app_command_completion)
+    try:
+        reply = await member.slash(command, **options)
+        await world.emu.wait_for(lambda: completed and not any(
+            task.get_name() == "discord.py: on_app_command_completion" and not task.done()
+            for task in asyncio.all_tasks()), message="the command's completion listeners ran")
+    finally:
+        world.bot.remove_listener(on_app_command_completion)
+    return reply
+
+
+async def test_checkin_log_is_one_write_unit_with_the_board_touched_inside(world):
+    """/checkin log with a live board opens one unit of work; the board's listener adds none for it."""
+    _, channel, _ = await set_up_board(world)
+    alice = world.member("alice")
+    await opt_in(alice)
+    await check_in(world, alice, minutes=10)  # the first check-in creates her rows
+    await world.advance(minutes=1)
+    units = counting_units(world)
+    reply = await command_finished(world, alice, "checkin log", minutes=25)
+    assert "Checked in: **25 minutes**" in reply.content
+    assert units == ["write"]
+    await world.advance(minutes=1)
+    assert "⏱ 35 min" in board_message(channel).embeds[0]["description"]
+
+
+async def test_other_commands_still_touch_the_board_after_they_finish(world):
+    """A command that does not touch the board itself (here /checkin goal) is still followed by a touch."""
+    await set_up_board(world)
+    alice = world.member("alice")
+    await world.advance(minutes=1)
+    units = counting_units(world)
+    await command_finished(world, alice, "checkin goal", weekly_minutes=300)
+    assert units.count("write") == 2 and units[-1] == "write"
+
+
+async def test_edit_that_changes_only_the_lines_keeps_the_chart(world):
+    """A member opting in changes the lines, not the chart: the edit keeps the chart's attachment as it is."""
+    _, channel, _ = await set_up_board(world)
+    alice, bob = world.member("alice"), world.member("bob")
+    await opt_in(alice)
+    await check_in(world, alice, minutes=45)
+    await world.advance(minutes=1)
+    drawn = board_message(channel).attachments
+    await opt_in(bob)
+    await world.advance(minutes=1)
+    message = board_message(channel)
+    assert f"<@{bob.id}>" in message.embeds[0]["description"]
+    assert [a.id for a in message.attachments] == [a.id for a in drawn] and len(drawn) == 1
+    await check_in(world, bob, minutes=20)
+    await world.advance(minutes=1)
+    redrawn = board_message(channel).attachments
+    assert len(redrawn) == 1 and redrawn[0].id != drawn[0].id and redrawn[0].data.startswith(PNG_MAGIC)
 
 
 async def test_edits_are_debounced_to_one_a_minute(world):

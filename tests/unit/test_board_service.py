@@ -13,6 +13,7 @@ from bot.clock import FakeClock, to_epoch
 from bot.data.loader import load_catalogue
 from bot.db.connection import Database
 from bot.db.migrations import migrate
+from bot.db.repositories.board import Boards
 from bot.db.repositories.deliveries import Deliveries
 from bot.db.repositories.exams import Exams
 from bot.db.repositories.members import Guilds, Members
@@ -25,6 +26,7 @@ from bot.services.catalogue_service import CatalogueService
 from bot.services.checkins import CheckinService
 from bot.services.digest import DigestService
 from bot.services.progress import ProgressService
+from bot.services.reminders import ReminderService
 
 G, ADMIN, ANN, BEN, CAL = 1, 5, 10, 11, 12
 CHANNEL = 500
@@ -115,6 +117,18 @@ async def test_touches_in_one_minute_become_one_refresh(env):
     touches = [d for d in await env.pending() if d.payload["reason"] == "touch"]
     assert len(touches) == 1
     assert touches[0].due_at % 60 == 0 and touches[0].due_at > to_epoch(env.clock.now()) - 25
+
+
+async def test_check_in_touches_the_board_in_its_own_unit(env):
+    """/checkin log marks the board dirty and schedules its refresh itself, with no separate touch."""
+    await env.publish(await env.setup_board())
+    env.clock.advance(minutes=2)
+    await env.checkins.log(G, ANN, minutes=30)
+    touches = [d for d in await env.pending() if d.payload["reason"] == "touch"]
+    assert len(touches) == 1
+    async with env.db.read() as tx:
+        board = await Boards(tx).get(G)
+    assert board is not None and board.dirty_since == env.now()
 
 
 async def test_touch_right_after_an_edit_waits_a_full_minute(env):
@@ -420,3 +434,18 @@ async def test_large_board_shows_the_top_fifteen_with_streak_deciding_ties_at_th
     assert [line.user_id for line in board.lines][:14] == users[:14]
     assert board.lines[14].user_id == tied[2]
     assert board.hidden == 5
+
+
+@pytest.mark.parametrize("away", [False, True])
+async def test_streak_longer_than_recent_weeks_is_counted_in_full(env, away):
+    """A 40-day streak shows as 40 days on the board, also when an /away period bridges a gap in it."""
+    await env.setup_board()
+    await env.board.set_on_board(G, ANN, True)
+    for day in range(40):
+        env.clock.set(datetime(2026, 5, 1, 12, 0, tzinfo=UTC) + timedelta(days=day))
+        if away and day == 30:
+            await ReminderService(env.db, env.clock).set_away(G, ANN, 2)  # days 30 and 31: nothing logged
+        if not (away and day in (30, 31)):
+            await env.checkins.log(G, ANN, minutes=10)
+    view = await env.board.view(G)
+    assert view.board.lines[0].streak == (38 if away else 40)

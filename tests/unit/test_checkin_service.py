@@ -146,3 +146,24 @@ async def test_variety_nudge_without_a_library_entry_still_suggests_the_kind(env
     assert result is not None and result.nudge is not None
     assert "practice questions" in result.nudge.lower()
     assert "http" not in result.nudge
+
+
+async def test_closed_dm_notice_comes_with_the_check_in_once(env):
+    """A refused reminder is mentioned in the next check-in's reply, and only that once."""
+    db, clock, service = env
+    await ReminderService(db, clock).note_closed_dm(G, U)
+    first = await service.log(G, U, minutes=20)
+    second = await service.log(G, U, minutes=20)
+    assert first.notice and second.notice is None
+
+
+async def test_log_reads_before_it_writes_in_one_unit(env):
+    """A check-in by a known member is one write unit: one read of the context, no second unit."""
+    db, clock, service = env
+    await service.log(G, U, minutes=5)
+    units: list[str] = []
+    transaction, read = db.transaction, db.read
+    db.transaction = lambda: units.append("write") or transaction()
+    db.read = lambda: units.append("read") or read()
+    await service.log(G, U, minutes=15)
+    assert units == ["write"]

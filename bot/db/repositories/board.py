@@ -3,14 +3,17 @@ server-wide sums the board and the weekly digest show (read from the other featu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.db.connection import Tx
+from bot.db.repositories.checkins import WEEK, week_start
 
 _BOARD_COLUMNS = (
     "guild_id, channel_id, message_id, shown_window, paused, pause_reason, admin_id, admin_told_at, "
-    "dirty_since, last_edit_at, content_hash, digest_enabled, digest_day, digest_hour, digest_last_week"
+    "dirty_since, last_edit_at, content_hash, digest_enabled, digest_day, digest_hour, digest_last_week, "
+    "chart_hash, chart_attachment_id"
 )
 
 
@@ -31,6 +34,8 @@ class BoardRecord:
     digest_day: str
     digest_hour: int
     digest_last_week: str | None
+    chart_hash: str | None = None
+    chart_attachment_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> BoardRecord:
@@ -51,6 +56,20 @@ class MemberActivity:
     user_id: int
     minutes: int
     checkins: int
+
+
+@dataclass(frozen=True)
+class Ranking:
+    shown: int  # members who opted in to the board
+    contenders: dict[int, MemberActivity]  # opted-in members who can reach a line (with no activity: zeros)
+    minutes: int  # everyone's, opted in or not
+    checkins: int
+
+
+@dataclass(frozen=True)
+class ActiveExam:
+    exam_code: str
+    booked_date: str | None  # ISO date of the booked retake
 
 
 @dataclass(frozen=True)
@@ -85,28 +104,34 @@ class Boards:
             "INSERT INTO boards (guild_id, channel_id, admin_id, dirty_since, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
             "message_id = CASE WHEN boards.channel_id = excluded.channel_id THEN boards.message_id "
-            "ELSE NULL END, content_hash = NULL, channel_id = excluded.channel_id, "
+            "ELSE NULL END, content_hash = NULL, chart_hash = NULL, chart_attachment_id = NULL, "
+            "channel_id = excluded.channel_id, "
             "admin_id = excluded.admin_id, paused = 0, pause_reason = NULL, admin_told_at = NULL, "
             "dirty_since = excluded.dirty_since, updated_at = excluded.updated_at",
             (guild_id, channel_id, admin_id, now, now, now),
         )
 
-    async def mark_dirty(self, guild_id: int, now: int) -> bool:
-        """Note a change the board does not show yet; False when there is no live board."""
-        changed = await self.tx.execute(
-            "UPDATE boards SET dirty_since = COALESCE(dirty_since, ?) WHERE guild_id = ? AND paused = 0",
+    async def mark_dirty(self, guild_id: int, now: int) -> BoardRecord | None:
+        """Note a change the board does not show yet; returns the live board (None: no live board)."""
+        row = await self.tx.fetchone(
+            "UPDATE boards SET dirty_since = COALESCE(dirty_since, ?) WHERE guild_id = ? AND paused = 0 "
+            f"RETURNING {_BOARD_COLUMNS}",
             (now, guild_id),
         )
-        return changed == 1
+        return BoardRecord.from_row(row) if row else None
 
     async def record_edit(self, guild_id: int, *, message_id: int, content_hash: str, composed_at: int,
-                          now: int) -> None:
-        """The board now shows everything composed at ``composed_at``; later changes stay dirty."""
+                          now: int, chart_hash: str | None = None, chart_attachment_id: int | None = None) -> None:
+        """The board now shows everything composed at ``composed_at``; later changes stay dirty. The chart's
+        hash and attachment are kept only together (without an attachment, the next edit draws it again)."""
+        if chart_attachment_id is None:
+            chart_hash = None
         await self.tx.execute(
-            "UPDATE boards SET message_id = ?, content_hash = ?, last_edit_at = ?, updated_at = ?, "
+            "UPDATE boards SET message_id = ?, content_hash = ?, chart_hash = ?, chart_attachment_id = ?, "
+            "last_edit_at = ?, updated_at = ?, "
             "dirty_since = CASE WHEN dirty_since IS NOT NULL AND dirty_since <= ? THEN NULL "
             "ELSE dirty_since END WHERE guild_id = ?",
-            (message_id, content_hash, now, now, composed_at, guild_id),
+            (message_id, content_hash, chart_hash, chart_attachment_id, now, now, composed_at, guild_id),
         )
 
     async def record_unchanged(self, guild_id: int, composed_at: int) -> None:
@@ -202,24 +227,138 @@ class BoardStats:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    async def activity(self, guild_id: int, start: int | None, end: int) -> dict[int, MemberActivity]:
-        """Minutes and check-ins per member in ``[start, end)`` (``start`` None: since the beginning)."""
+    async def activity(self, guild_id: int, start: int | None, end: int, *,
+                       now: int | None = None) -> dict[int, MemberActivity]:
+        """Minutes and check-ins per member in ``[start, end)`` (``start`` None: since the beginning).
+
+        ``now``: no check-in is later than this (the clock), so reading past it costs nothing.
+        """
+        parts, params = _signed_parts(guild_id, start, end, now, "user_id")
         rows = await self.tx.fetchall(
-            "SELECT user_id, COALESCE(SUM(minutes), 0) AS minutes, COUNT(*) AS checkins FROM checkins "
-            "WHERE guild_id = ? AND checked_in_at >= ? AND checked_in_at < ? GROUP BY user_id",
-            (guild_id, start if start is not None else 0, end),
+            f"SELECT k AS user_id, SUM(minutes) AS minutes, SUM(n) AS checkins FROM ({' UNION ALL '.join(parts)}) "
+            "GROUP BY k HAVING SUM(n) > 0",
+            params,
         )
         return {r["user_id"]: MemberActivity(r["user_id"], int(r["minutes"]), int(r["checkins"]))
                 for r in rows}
 
-    async def checkins_since(self, guild_id: int, since: int, end: int) -> list[tuple[int, int]]:
-        """(minutes, checked_in_at) of every check-in in the server in ``[since, end)``."""
+    async def ranking(self, guild_id: int, start: int | None, end: int, *, lines: int,
+                      now: int | None = None) -> Ranking:
+        """The board's order worked out in the database: the server's sums in ``[start, end)``, how many
+        members opted in, and those of them ahead of or tied with the ``lines``-th by (minutes, check-ins)."""
+        parts, params = _signed_parts(guild_id, start, end, now, "user_id")
+        union = " UNION ALL ".join(parts)
+        sums = await self.tx.fetchone(
+            f"SELECT COALESCE(SUM(minutes), 0) AS minutes, COALESCE(SUM(n), 0) AS checkins FROM ({union})", params)
+        shown = int(await self.tx.scalar(
+            "SELECT COUNT(*) FROM board_privacy WHERE guild_id = ? AND show_on_board = 1", (guild_id,)) or 0)
+        contenders: dict[int, MemberActivity] = {}
+        if shown:
+            rows = await self.tx.fetchall(
+                f"WITH a AS (SELECT k, SUM(minutes) AS minutes, SUM(n) AS checkins FROM ({union}) GROUP BY k), "
+                "s AS (SELECT p.user_id, COALESCE(a.minutes, 0) AS minutes, COALESCE(a.checkins, 0) AS checkins "
+                "FROM board_privacy p LEFT JOIN a ON a.k = p.user_id WHERE p.guild_id = ? AND p.show_on_board = 1) "
+                "SELECT user_id, minutes, checkins FROM s WHERE (minutes, checkins) >= "
+                "(SELECT minutes, checkins FROM s ORDER BY minutes DESC, checkins DESC LIMIT 1 OFFSET ?)",
+                (*params, guild_id, min(lines, shown) - 1),
+            )
+            contenders = {r["user_id"]: MemberActivity(r["user_id"], int(r["minutes"]), int(r["checkins"]))
+                          for r in rows}
+        return Ranking(shown, contenders, int(sums["minutes"]), int(sums["checkins"]))
+
+    async def minutes_in(self, guild_id: int, spans: Sequence[tuple[int, int]], *,
+                         now: int | None = None) -> list[int]:
+        """The server's minutes in each ``[start, end)`` of ``spans``, in one statement."""
+        if not spans:
+            return []
+        parts: list[str] = []
+        params: list[int] = []
+        for number, (start, end) in enumerate(spans):
+            more, values = _signed_parts(guild_id, start, end, now, str(number))
+            parts += more
+            params += values
         rows = await self.tx.fetchall(
-            "SELECT minutes, checked_in_at FROM checkins WHERE guild_id = ? AND checked_in_at >= ? "
-            "AND checked_in_at < ? ORDER BY checked_in_at",
-            (guild_id, since, end),
+            f"SELECT k AS span, SUM(minutes) AS minutes FROM ({' UNION ALL '.join(parts)}) GROUP BY k",
+            params,
         )
-        return [(int(r["minutes"]), int(r["checked_in_at"])) for r in rows]
+        found = {int(r["span"]): int(r["minutes"] or 0) for r in rows}
+        return [found.get(number, 0) for number in range(len(spans))]
+
+    # --- the members who can reach a line, all at once ----------------------------------------------------
+    async def member_zones(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
+        """Each member's own zone, else the server's (members without a row are left out)."""
+        found: dict[int, str] = {}
+        for chunk, marks in _chunks(user_ids):
+            rows = await self.tx.fetchall(
+                "SELECT m.user_id, COALESCE(m.timezone, g.timezone, 'UTC') AS tz FROM members m "
+                f"JOIN guilds g ON g.guild_id = m.guild_id WHERE m.guild_id = ? AND m.user_id IN ({marks})",
+                (guild_id, *chunk),
+            )
+            found.update((r["user_id"], r["tz"]) for r in rows)
+        return found
+
+    async def exam_counts(self, guild_id: int) -> dict[str, int]:
+        """How many members prepare each exam (their active one)."""
+        rows = await self.tx.fetchall(
+            "SELECT exam_code, COUNT(*) AS members FROM member_exams WHERE guild_id = ? AND active = 1 "
+            "GROUP BY exam_code",
+            (guild_id,),
+        )
+        return {r["exam_code"]: int(r["members"]) for r in rows}
+
+    async def active_exams(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, ActiveExam]:
+        """Each member's active exam and booked retake, for members who have one."""
+        found: dict[int, ActiveExam] = {}
+        for chunk, marks in _chunks(user_ids):
+            rows = await self.tx.fetchall(
+                "SELECT user_id, exam_code, booked_date FROM member_exams "
+                f"WHERE guild_id = ? AND active = 1 AND user_id IN ({marks}) ORDER BY user_id",
+                (guild_id, *chunk),
+            )
+            found.update((r["user_id"], ActiveExam(r["exam_code"], r["booked_date"])) for r in rows)
+        return found
+
+    async def checkin_times(self, guild_id: int, user_ids: Sequence[int], since: int) -> dict[int, list[int]]:
+        """Each member's check-in instants since ``since``, oldest first."""
+        found: dict[int, list[int]] = {}
+        for chunk, marks in _chunks(user_ids):
+            rows = await self.tx.fetchall(
+                f"SELECT user_id, checked_in_at FROM checkins WHERE guild_id = ? AND user_id IN ({marks}) "
+                "AND checked_in_at >= ? ORDER BY user_id, checked_in_at, id",
+                (guild_id, *chunk, since),
+            )
+            for r in rows:
+                found.setdefault(r["user_id"], []).append(int(r["checked_in_at"]))
+        return found
+
+    async def away_days(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+        """Each member's away periods as (first day, last day) ISO dates, in the order they started."""
+        found: dict[int, list[tuple[str, str]]] = {}
+        for chunk, marks in _chunks(user_ids):
+            rows = await self.tx.fetchall(
+                f"SELECT user_id, first_day, last_day FROM away_periods WHERE guild_id = ? AND user_id IN ({marks}) "
+                "ORDER BY user_id, starts_at, id",
+                (guild_id, *chunk),
+            )
+            for r in rows:
+                found.setdefault(r["user_id"], []).append((r["first_day"], r["last_day"]))
+        return found
+
+    async def mock_scores(self, guild_id: int, exam_of: dict[int, str]) -> dict[int, list[float]]:
+        """Raw percentages of each member's scored mocks (submitted or timed out) of their given exam, oldest
+        first; private, for the improvement text only."""
+        found: dict[int, list[float]] = {}
+        for chunk, marks in _chunks(sorted(exam_of)):
+            rows = await self.tx.fetchall(
+                "SELECT user_id, exam_code, raw_percent FROM mock_attempts "
+                f"WHERE guild_id = ? AND user_id IN ({marks}) AND status IN ('submitted', 'timed_out') "
+                "AND raw_percent IS NOT NULL ORDER BY user_id, finished_at, id",
+                (guild_id, *chunk),
+            )
+            for r in rows:
+                if exam_of[r["user_id"]] == r["exam_code"]:
+                    found.setdefault(r["user_id"], []).append(float(r["raw_percent"]))
+        return found
 
     async def active_pairs(self, guild_id: int, now: int) -> int:
         """Partner groups (pairs and trios) of the server's latest round, while that round runs."""
@@ -247,3 +386,85 @@ class BoardStats:
             (guild_id, start, end),
         )
         return [PassEvent(r["user_id"], r["exam_code"], int(r["at"])) for r in rows]
+
+
+
+@dataclass(frozen=True)
+class WeekSplit:
+    """``[start, end)`` as whole UTC weeks of ``checkin_weeks`` plus and minus raw check-ins at the edges."""
+
+    weeks: tuple[int | None, int] | None  # week_start in [first, last) (first None: every week before last)
+    add: tuple[tuple[int, int], ...] = ()
+    subtract: tuple[tuple[int, int], ...] = ()
+
+
+def split_by_weeks(start: int | None, end: int, now: int | None = None) -> WeekSplit:
+    """Each edge reads the shorter side of its week from ``checkins``; nothing is checked in after ``now``, so
+    reading past it costs nothing. A span within about a week is read from ``checkins`` whole."""
+    if start is not None and start >= end:
+        return WeekSplit(None)
+    add: list[tuple[int, int]] = []
+    subtract: list[tuple[int, int]] = []
+    first: int | None = None
+    if start is not None:
+        low = week_start(start)
+        if start == low:
+            first = low
+        elif _cost(low, start, now) <= _cost(start, low + WEEK, now):
+            first = low
+            subtract.append((low, start))
+        else:
+            first = low + WEEK
+            add.append((start, low + WEEK))
+    low = week_start(end)
+    if end == low:
+        last = low
+    elif _cost(low, end, now) < _cost(end, low + WEEK, now):
+        last = low
+        add.append((low, end))
+    else:
+        last = low + WEEK
+        subtract.append((end, low + WEEK))
+    if start is not None and first is not None and first >= last:
+        return WeekSplit(None, ((start, end),))
+    return WeekSplit((first, last), tuple(add), tuple(subtract))
+
+
+def _cost(begin: int, end: int, now: int | None) -> int:
+    if now is not None:
+        end = min(end, now + 1)
+    return max(0, end - begin)
+
+
+def _signed_parts(guild_id: int, start: int | None, end: int, now: int | None,
+                  key: str) -> tuple[list[str], list[int]]:
+    """SELECTs of (k, minutes, n) whose sums are the check-ins' sums in ``[start, end)``; ``key`` names k."""
+    if start is None:
+        # All time: the running totals, less anything at or after ``end`` (normally nothing: end is now).
+        return ([f"SELECT {key} AS k, minutes, checkins AS n FROM checkin_totals WHERE guild_id = ?",
+                 f"SELECT {key} AS k, -minutes AS minutes, -1 AS n FROM checkins "
+                 "WHERE guild_id = ? AND checked_in_at >= ?"], [guild_id, guild_id, end])
+    split = split_by_weeks(start, end, now)
+    parts: list[str] = []
+    params: list[int] = []
+    if split.weeks is not None:
+        first, last = split.weeks
+        where = "week_start < ?" if first is None else "week_start >= ? AND week_start < ?"
+        parts.append(f"SELECT {key} AS k, minutes, checkins AS n FROM checkin_weeks WHERE guild_id = ? AND {where}")
+        params += [guild_id, last] if first is None else [guild_id, first, last]
+    for (low, high), sign in [(span, "") for span in split.add] + [(span, "-") for span in split.subtract]:
+        parts.append(f"SELECT {key} AS k, {sign}minutes AS minutes, {sign}1 AS n FROM checkins "
+                     "WHERE guild_id = ? AND checked_in_at >= ? AND checked_in_at < ?")
+        params += [guild_id, low, high]
+    if not parts:
+        parts.append("SELECT 0 AS k, 0 AS minutes, 0 AS n WHERE 0 = 1")
+    return parts, params
+
+
+_CHUNK = 500  # ids per IN list, far below SQLite's limit on bound parameters
+
+
+def _chunks(ids: Sequence[int]) -> list[tuple[list[int], str]]:
+    ordered = list(ids)
+    return [(ordered[i:i + _CHUNK], ", ".join("?" * len(ordered[i:i + _CHUNK])))
+            for i in range(0, len(ordered), _CHUNK)]

@@ -8,6 +8,15 @@ from typing import Any
 
 from bot.db.connection import Tx
 
+WEEK = 7 * 86400
+_FIRST_MONDAY = 4 * 86400  # 1970-01-05 00:00 UTC, as in migration 0010's backfill
+
+
+def week_start(at: int) -> int:
+    """Monday 00:00 UTC of the week holding ``at``: the key of ``checkin_weeks``."""
+    return at - (at - _FIRST_MONDAY) % WEEK
+
+
 _CHECKIN_COLUMNS = (
     "id, guild_id, user_id, checked_in_at, minutes, domains, resource_type, confidence, anxiety, note"
 )
@@ -63,20 +72,77 @@ class AccountabilitySettings:
     quiet_days: int = 2
 
 
+@dataclass(frozen=True)
+class LogContext:
+    """Everything ``/checkin log`` reads before it writes, in one statement."""
+
+    known: bool  # the member has a row and the server is active: nothing to create first
+    timezone: str  # the member's own zone, else the server's, else UTC
+    exam_code: str | None  # the member's active exam
+    weekly_goal_minutes: int | None
+    share: bool
+    settings: AccountabilitySettings
+    partner_inactive: bool  # in the study-partner pool, marked inactive after a quiet spell
+    has_notice: bool  # a refused delivery the member has not been told about yet
+
+
 class Checkins:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
+
+    async def log_context(self, guild_id: int, user_id: int) -> LogContext:
+        row = await self.tx.fetchone(
+            "SELECT g.guild_id IS NOT NULL AND g.left_at IS NULL AND m.user_id IS NOT NULL AS known, "
+            "COALESCE(m.timezone, g.timezone, 'UTC') AS tz, "
+            "(SELECT e.exam_code FROM member_exams e WHERE e.guild_id = k.guild_id AND e.user_id = k.user_id "
+            "AND e.active = 1 LIMIT 1) AS exam_code, "
+            "p.weekly_goal_minutes, p.share_checkins, s.guild_id AS has_settings, s.checkin_channel_id, "
+            "s.pairing_channel_id, s.pairing_every_days, s.quiet_days, pp.inactive_since AS partner_inactive_since, "
+            "EXISTS (SELECT 1 FROM delivery_problems d WHERE d.guild_id = k.guild_id AND d.user_id = k.user_id "
+            "AND d.reported_at IS NULL) AS has_notice "
+            "FROM (SELECT ? AS guild_id, ? AS user_id) k "
+            "LEFT JOIN guilds g ON g.guild_id = k.guild_id "
+            "LEFT JOIN members m ON m.guild_id = k.guild_id AND m.user_id = k.user_id "
+            "LEFT JOIN accountability_prefs p ON p.guild_id = k.guild_id AND p.user_id = k.user_id "
+            "LEFT JOIN accountability_settings s ON s.guild_id = k.guild_id "
+            "LEFT JOIN partner_pool pp ON pp.guild_id = k.guild_id AND pp.user_id = k.user_id",
+            (guild_id, user_id),
+        )
+        assert row is not None  # the FROM is one constant row
+        settings = AccountabilitySettings(
+            guild_id, row["checkin_channel_id"], row["pairing_channel_id"], row["pairing_every_days"],
+            row["quiet_days"],
+        ) if row["has_settings"] is not None else AccountabilitySettings(guild_id)
+        return LogContext(
+            known=bool(row["known"]), timezone=row["tz"], exam_code=row["exam_code"],
+            weekly_goal_minutes=row["weekly_goal_minutes"], share=bool(row["share_checkins"]), settings=settings,
+            partner_inactive=row["partner_inactive_since"] is not None, has_notice=bool(row["has_notice"]),
+        )
 
     # --- check-ins -----------------------------------------------------------------------------
     async def add(
         self, *, guild_id: int, user_id: int, at: int, minutes: int, domains: tuple[str, ...],
         resource_type: str | None, confidence: int | None, anxiety: int | None, note: str | None,
     ) -> int:
-        return await self.tx.insert(
+        """Record a check-in and add it to the member's week and all-time sums, which the board reads."""
+        checkin_id = await self.tx.insert(
             "INSERT INTO checkins (guild_id, user_id, checked_in_at, minutes, domains, resource_type, confidence, "
             "anxiety, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (guild_id, user_id, at, minutes, ",".join(domains), resource_type, confidence, anxiety, note),
         )
+        await self.tx.execute(
+            "INSERT INTO checkin_weeks (guild_id, user_id, week_start, minutes, checkins) VALUES (?, ?, ?, ?, 1) "
+            "ON CONFLICT (guild_id, user_id, week_start) DO UPDATE SET "
+            "minutes = checkin_weeks.minutes + excluded.minutes, checkins = checkin_weeks.checkins + 1",
+            (guild_id, user_id, week_start(at), minutes),
+        )
+        await self.tx.execute(
+            "INSERT INTO checkin_totals (guild_id, user_id, minutes, checkins) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
+            "minutes = checkin_totals.minutes + excluded.minutes, checkins = checkin_totals.checkins + 1",
+            (guild_id, user_id, minutes),
+        )
+        return checkin_id
 
     async def for_member(self, guild_id: int, user_id: int, *, since: int | None = None,
                          limit: int | None = None) -> list[CheckinRow]:

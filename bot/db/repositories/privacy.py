@@ -110,6 +110,8 @@ MEMBER_DATA: tuple[MemberTable, ...] = (
     MemberTable("server_banks", "updated_by", "server banks you last imported (they stay)",
                 _by("updated_by"), ("exam_code", "title", "updated_at"), action="anonymise", anonymised_to=0),
     # accountability
+    _own("checkin_weeks", "your study minutes and check-ins per week, summed from your check-ins for the board"),
+    _own("checkin_totals", "your study minutes and check-ins in all, summed from your check-ins for the board"),
     _own("checkins", "your check-ins, for your streak and weekly summary"),
     _own("accountability_prefs", "your weekly goal and whether your check-ins are shared"),
     _own("away_periods", "the days you said you were away, so nothing pinged you and your streak waited"),
@@ -178,6 +180,8 @@ GUILD_DATA: tuple[GuildTable, ...] = (
     _in_guild("question_proposals"),
     _in_guild("server_questions"),
     _in_guild("server_banks"),
+    _in_guild("checkin_weeks"),
+    _in_guild("checkin_totals"),
     _in_guild("checkins"),
     _in_guild("accountability_prefs"),
     _in_guild("away_periods"),
