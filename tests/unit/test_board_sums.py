@@ -121,8 +121,8 @@ def test_edges_read_only_the_shorter_side_of_a_week():
 
 
 async def test_migration_sums_the_check_ins_that_already_exist(db):
-    """Check-ins recorded before migration 0010 are summed into their weeks and totals when it runs."""
-    before = [m for m in shipped_migrations() if m.version < 10]
+    """Check-ins recorded before migration 0009 are summed into their weeks and totals when it runs."""
+    before = [m for m in shipped_migrations() if m.version < 9]
     await migrate(db, FakeClock(NOW), before)
     rng = random.Random(5)
     rows = [(rng.choice(MEMBERS), to_epoch(NOW) - rng.randrange(70 * 86400), rng.choice((0, 20, 60)))
@@ -130,7 +130,7 @@ async def test_migration_sums_the_check_ins_that_already_exist(db):
     async with db.transaction() as tx:
         for user_id in MEMBERS:
             await Members(tx).ensure(G, user_id, to_epoch(NOW))
-        # The check-in repository of 0010 also writes checkin_weeks, which does not exist yet here.
+        # The check-in repository of 0009 also writes checkin_weeks, which does not exist yet here.
         for user_id, at, minutes in rows:
             await tx.execute("INSERT INTO checkins (guild_id, user_id, checked_in_at, minutes) VALUES (?, ?, ?, ?)",
                              (G, user_id, at, minutes))

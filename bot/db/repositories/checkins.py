@@ -9,7 +9,7 @@ from typing import Any
 from bot.db.connection import Tx
 
 WEEK = 7 * 86400
-_FIRST_MONDAY = 4 * 86400  # 1970-01-05 00:00 UTC, as in migration 0010's backfill
+_FIRST_MONDAY = 4 * 86400  # 1970-01-05 00:00 UTC, as in migration 0009's backfill
 
 
 def week_start(at: int) -> int:
