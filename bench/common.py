@@ -1,4 +1,5 @@
-"""Shared helpers: timing, results as JSON, and the pass/fail rule (correctness only fails a run)."""
+"""Shared helpers: the emulator and bot process as benchmarks run them, timing, results as JSON, and the
+pass/fail rule (correctness only fails a run)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,32 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.emulator import Emulator, RateLimits
+from bot.emulator.process import BotProcess
+
 RESULTS = Path(__file__).resolve().parent / "results"
+#: Set to a folder to have every bot process write a pyinstrument profile there when it stops cleanly.
+PROFILE_ENV = "REBOUND_BENCH_PROFILE"
+
+
+def emulator(rate_limits: RateLimits | None = None) -> Emulator:
+    # Request validation against the OpenAPI spec is for the tests; here it would only add emulator
+    # CPU to every request on a 2-core machine that also runs the bot.
+    return Emulator(rate_limits=rate_limits or RateLimits(), validate_spec=False)
+
+
+def bot_process(emu: Emulator, *, log_dir: str | Path, bare: bool = False, db: str | None = None,
+                now: str | None = None) -> BotProcess:
+    """A bot process as the benchmarks run it: a log file of its own in ``log_dir``, warnings only (logging
+    costs the bot CPU under load), and a profile when ``REBOUND_BENCH_PROFILE`` names a folder."""
+    name = f"{'bare' if bare else 'rebound'}-{time.monotonic_ns()}"
+    profile = None
+    folder = os.environ.get(PROFILE_ENV)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        profile = str(Path(folder) / f"{name}.txt")
+    return BotProcess(emu, db, now, Path(log_dir) / f"{name}.log", bare=bare, log_level="WARNING",
+                      fallback_reminders=not bare, profile=profile)
 
 
 @dataclass

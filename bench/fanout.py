@@ -20,11 +20,11 @@ from pathlib import Path
 import aiohttp
 
 from bench import seed
-from bench.common import Result
-from bench.process import BotProcess, emulator
+from bench.common import Result, bot_process, emulator
 from bot.db.connection import Database
 from bot.db.repositories.deliveries import Deliveries
 from bot.emulator import Emulator, MemberHandle, RateLimits
+from bot.pacing import DEFAULT_PER_SECOND
 from bot.scheduling.dispatcher import nonce_for
 
 START = datetime(2026, 6, 1, 8, 59, tzinfo=UTC)
@@ -33,7 +33,6 @@ GLOBAL_PER_SECOND = 50
 REQUESTS_PER_DM = 2  # open the DM channel (POST /users/@me/channels), then post the message
 TIME_TARGET = 1.1  # × the floor
 RATE_LIMITED_TARGET = 1.0  # % of requests answered 429
-PACED_PER_SECOND = 49.0  # under the 50/s window, so that jitter never puts a 51st request in one second
 
 
 @dataclass
@@ -127,9 +126,8 @@ async def ledger_unsent(path: str, keys: dict[int, str]) -> int:
     return sum(1 for row in rows if row is None or row.status != "sent")
 
 
-async def scenario(size: int, *, kill_at: float | None, work: Path, pace: float | None = None) -> Outcome:
-    path = str(work / f"fanout-{size}-{'kill' if kill_at else 'clean'}-{pace or 'unpaced'}.db")
-    extra = ["--pace", str(pace)] if pace else []
+async def scenario(size: int, *, kill_at: float | None, work: Path) -> Outcome:
+    path = str(work / f"fanout-{size}-{'kill' if kill_at else 'clean'}.db")
     emu = emulator(RateLimits())
     await emu.start()
     loop = asyncio.get_running_loop()
@@ -142,7 +140,7 @@ async def scenario(size: int, *, kill_at: float | None, work: Path, pace: float 
             keys = await seed.daily_reminders(db, guild.id, [m.id for m in members], DUE, START)
         finally:
             await db.close()
-        bot = await BotProcess(emu, db=path, now=START.isoformat(), log_dir=str(work), extra=extra).start()
+        bot = await bot_process(emu, db=path, now=START.isoformat(), log_dir=str(work)).start()
         handler = str(bot.ready_info.get("reminder_handler"))
         emu.set_rate_limits(RateLimits())  # fresh buckets: logging in and syncing commands do not count
         first_request = len(emu.requests)
@@ -157,7 +155,7 @@ async def scenario(size: int, *, kill_at: float | None, work: Path, pace: float 
                 await asyncio.wait_for(half.wait(), budget)
                 await bot.kill()
                 out_at_kill = len(emu.state.messages) - watch.baseline
-                bot = await BotProcess(emu, db=path, now=DUE.isoformat(), log_dir=str(work), extra=extra).start()
+                bot = await bot_process(emu, db=path, now=DUE.isoformat(), log_dir=str(work)).start()
                 await bot.advance(0)
             await bot.wait("delivered", timeout=budget)
             seconds = watch.last_at - started
@@ -213,7 +211,6 @@ async def measure(quick: bool) -> Result:
             await probe.stop()
         clean = await scenario(size, kill_at=None, work=Path(work))
         killed = await scenario(size, kill_at=0.5, work=Path(work))
-        paced = await scenario(size, kill_at=None, work=Path(work), pace=PACED_PER_SECOND)
     result.notes.append(f"{size} members, one daily check-in reminder each, all due at {DUE:%H:%M} UTC; "
                         f"delivered by {clean.handler}.")
     result.notes.append(
@@ -223,11 +220,9 @@ async def measure(quick: bool) -> Result:
     )
     report(result, "clean run", clean, time_target=True)
     report(result, "SIGKILL at 50 % and restart", killed, time_target=False)
-    report(result, f"prototype: REST paced to {PACED_PER_SECOND:g}/s", paced, time_target=False)
     result.notes.append(
-        f"The paced run is a benchmark-only prototype (bench/botproc.py --pace): the bot's REST calls spaced to "
-        f"{PACED_PER_SECOND:g} a second, to measure what client-side pacing would change; the shipped bot does not "
-        "do this."
+        f"The bot paces its REST calls (bot/pacing.py): at most {DEFAULT_PER_SECOND} in any second, at least 1/50 s "
+        "apart, under the emulator's 50/s global limit."
     )
     return result
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import seed
-from bench.common import Result, percentile
-from bench.process import BotProcess, emulator
+from bench.common import Result, bot_process, emulator, percentile
 from bot.clock import FakeClock
 from bot.emulator import Emulator, GuildHandle, MemberHandle
+from bot.emulator.process import BotProcess
 from bot.emulator.state import Channel, Interaction, Message
 from bot.services.container import Services
 
@@ -129,7 +129,7 @@ def checkin_cog_present() -> bool:
 
 
 async def reference(emu: Emulator, members: list[MemberHandle], warm: list[MemberHandle], log_dir: str) -> Run:
-    async with BotProcess(emu, bare=True, log_dir=log_dir) as bot:
+    async with bot_process(emu, bare=True, log_dir=log_dir) as bot:
         await load("warm-up", bot, [slash(emu, m, "ok") for m in warm])
         run = await load("bare bot /ok", bot, [slash(emu, m, "ok") for m in members])
     run.correctness = False
@@ -161,7 +161,7 @@ async def rebound(emu: Emulator, guild: GuildHandle, members: list[MemberHandle]
         command, options, label = "settings timezone", {"name": "Europe/Berlin"}, "Rebound /settings timezone"
     result.notes.append(f"Rebound command measured: /{command} "
                         f"({'cogs/checkin.py is present' if has_checkin else 'cogs/checkin.py is not there yet'}).")
-    async with BotProcess(emu, db=path, now=START.isoformat(), log_dir=work) as bot:
+    async with bot_process(emu, db=path, now=START.isoformat(), log_dir=work) as bot:
         await load("warm-up", bot, [slash(emu, m, command, **options) for m in warm])
         runs.append(await load(label, bot, [slash(emu, m, command, **options) for m in members]))
         runs.append(await while_board_refreshes(emu, guild, bot, [slash(emu, m, command, **options) for m in members],

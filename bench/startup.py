@@ -1,6 +1,6 @@
 """Start-up and memory: process start to ready with a full delivery ledger; RSS with a big guild loaded.
 
-Each figure comes from a new bot process (``bench.botproc``) against the emulator, from the moment the
+Each figure comes from a new bot process (``bot.emulator.botproc``) against the emulator, from the moment the
 process is spawned (interpreter start and imports included) to the moment discord.py reports ready.
 The reference is the same start on a migrated, empty database. ``guild_ready_timeout`` is 0.01 s as in
 the tests and the sandbox: discord.py's default 2 s wait for late guilds is a constant, not our cost.
@@ -15,9 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import seed
-from bench.common import Result
+from bench.common import Result, bot_process, emulator
 from bench.latency import load, slash
-from bench.process import BotProcess, emulator
 from bot.clock import to_epoch
 from bot.db.repositories.deliveries import Deliveries
 from bot.emulator import Emulator
@@ -53,7 +52,7 @@ async def ledger_db(path: str, pending: int, guild_id: int) -> None:
 async def time_to_ready(emu: Emulator, path: str, work: str, repeats: int) -> float:
     times = []
     for _ in range(repeats):
-        bot = await BotProcess(emu, db=path, now=NOW.isoformat(), log_dir=work).start()
+        bot = await bot_process(emu, db=path, now=NOW.isoformat(), log_dir=work).start()
         times.append(bot.ready_seconds)
         await bot.stop()
     return statistics.median(times)
@@ -70,7 +69,7 @@ async def rss_with_members(emu: Emulator, count: int, work: str) -> tuple[int, i
         await seed.daily_reminders(db, guild.id, [m.id for m in members], NOW + timedelta(hours=10), NOW)
     finally:
         await db.close()
-    bot = await BotProcess(emu, db=path, now=NOW.isoformat(), log_dir=work).start()
+    bot = await bot_process(emu, db=path, now=NOW.isoformat(), log_dir=work).start()
     try:
         ready = bot.rss_kib()
         await load("every member once", bot, [slash(emu, m, "checkin log", minutes=20) for m in members])

@@ -28,7 +28,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         bot = ReboundBot(db=Database(config.database), clock=SystemClock(), dev_guild=config.dev_guild,
-                         guild_data_grace_days=config.guild_data_grace_days)
+                         guild_data_grace_days=config.guild_data_grace_days,
+                         rest_per_second=config.rest_per_second)
         async with bot:
             await bot.start(token)
 

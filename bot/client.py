@@ -21,6 +21,7 @@ from bot.data.loader import load_catalogue
 from bot.db.connection import Database
 from bot.db.migrations import migrate
 from bot.db.repositories.members import Guilds
+from bot.pacing import with_rest_pacing
 from bot.scheduling.alarm import AlarmClock
 from bot.scheduling.dispatcher import DeliveryDispatcher
 from bot.services.container import Services
@@ -63,7 +64,8 @@ class ReboundBot(commands.Bot):
             allowed_mentions=NO_PINGS,
             tree_cls=ReboundTree,
             help_command=None,
-            **options,
+            # discord.py waits only after Discord has refused a request for the global limit; pacing avoids the 429.
+            **with_rest_pacing(options),
         )
         self.db = db
         self.clock: Clock = clock or SystemClock()

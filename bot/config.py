@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import ConfigError
+from bot.pacing import DEFAULT_PER_SECOND, DISCORD_GLOBAL_PER_SECOND
 
 # Discord bot tokens are three base64url segments separated by dots.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}$")
@@ -47,6 +48,7 @@ class Config:
     gateway_url: str | None = None
     log_level: str = "INFO"
     guild_data_grace_days: int = 30
+    rest_per_second: int = DEFAULT_PER_SECOND
     env_file: str | None = None
 
     def require_token(self) -> str:
@@ -63,6 +65,7 @@ class Config:
             "DISCORD_API_BASE": self.api_base or "Discord (default)",
             "REBOUND_LOG_LEVEL": self.log_level,
             "REBOUND_GUILD_DATA_GRACE_DAYS": str(self.guild_data_grace_days),
+            "REBOUND_REST_PER_SECOND": str(self.rest_per_second),
         }
 
     @classmethod
@@ -113,6 +116,15 @@ class Config:
         else:
             errors.append(f"REBOUND_GUILD_DATA_GRACE_DAYS must be a whole number of days 0–365, not {grace_raw!r}.")
 
+        rest_raw = values.get("REBOUND_REST_PER_SECOND", "").strip()
+        rest_per_second = DEFAULT_PER_SECOND
+        if rest_raw:
+            if rest_raw.isdigit() and 1 <= int(rest_raw) <= DISCORD_GLOBAL_PER_SECOND:
+                rest_per_second = int(rest_raw)
+            else:
+                errors.append(f"REBOUND_REST_PER_SECOND must be a whole number from 1 to {DISCORD_GLOBAL_PER_SECOND} "
+                              f"(Discord's global limit is 50 requests a second), not {rest_raw!r}.")
+
         if errors:
             raise ConfigError("\n".join(errors))
         return cls(
@@ -123,6 +135,7 @@ class Config:
             gateway_url=gateway_url,
             log_level=level,
             guild_data_grace_days=grace,
+            rest_per_second=rest_per_second,
             env_file=used_file,
         )
 

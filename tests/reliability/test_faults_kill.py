@@ -14,10 +14,10 @@ from bot.clock import FakeClock
 from bot.data.bank_loader import load_shipped_banks
 from bot.db.connection import Database
 from bot.emulator import Emulator
+from bot.emulator.process import BotProcess
 from bot.services.reminders import TEXTS
 
 from . import figures, invariants
-from .process import BotProcess
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 FAN_OUT = 30

@@ -1,18 +1,21 @@
-"""A bot in its own process for the benchmarks: `python -m bench.botproc --api URL --gateway URL ...`.
+"""A bot in its own process, against the emulator: ``python -m bot.emulator.botproc --api URL --gateway URL ...``.
 
-It runs either the real ``ReboundBot`` (on ``--db``, with a ``FakeClock`` set to ``--now``) or, with
-``--bare``, a bare discord.py bot with one command answering "ok" (the reference); the token comes in
-``REBOUND_BENCH_TOKEN``. The benchmark talks
-to it over stdin/stdout, one JSON object per line:
+The benchmarks and the reliability tests run the bot this way so that they can SIGKILL it and read its CPU
+time and memory apart from the emulator's. It runs either the real ``ReboundBot`` (on ``--db``, with a
+``FakeClock`` set to ``--now``) or, with ``--bare``, a bare discord.py bot with one command answering "ok"
+(the benchmarks' reference). The token comes in the environment (``TOKEN_ENV``), never on the command line,
+where ``ps`` shows it. The parent (``bot.emulator.process``) talks to it over stdin/stdout, one JSON object a
+line:
 
-    child  -> {"event": "ready"}                 once connected and ready
-    parent -> {"cmd": "advance", "seconds": 60}   move the fake clock, then deliver what fell due
-    child  -> {"event": "advanced", "now": ...}  the clock moved; delivery runs in the background
-    child  -> {"event": "delivered", "handled": n}
-    parent -> {"cmd": "stop"}                     close cleanly and exit (so does end of input)
+    child  -> {"event": "ready", "pid": 123, "reminder_handler": ...}   once connected and ready
+    parent -> {"cmd": "advance", "seconds": 60}                         move the fake clock by this much
+    parent -> {"cmd": "set", "now": "2026-06-01T19:00:00+00:00"}        or to this time
+    child  -> {"event": "clock", "now": ...}                            the clock moved; delivery runs
+    child  -> {"event": "delivered", "handled": n}                      what fell due has been handled
+    parent -> {"cmd": "stop"}                                           close cleanly and exit (so does EOF)
 
-Nothing else is written to stdout: the protocol has the original stdout to itself and everything
-else (discord.py's logging included) goes to stderr.
+Nothing else is written to stdout: the protocol has the original stdout to itself and everything else
+(discord.py's logging included) goes to stderr, which the parent keeps in a file.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from discord import app_commands
 from bot.endpoints import apply_endpoints
 
 READY_TIMEOUT = 60.0
-TOKEN_ENV = "REBOUND_BENCH_TOKEN"
+TOKEN_ENV = "REBOUND_BOTPROC_TOKEN"  # noqa: S105 - the variable's name, not a token
 
 
 class BareBot(discord.Client):
@@ -64,13 +67,15 @@ def build_rebound(args: argparse.Namespace) -> discord.Client:
     return bot
 
 
-def ensure_reminder_handler(bot: Any) -> str:
-    """Say who delivers check-in reminders; register a plain DM sender when no feature has done so."""
+def reminder_handler(bot: Any, *, fallback: bool) -> str:
+    """Say who delivers check-in reminders; with ``fallback``, register a plain DM sender when no feature did."""
     from bot.scheduling.dispatcher import Outcome, nonce_for
     from bot.services.reminders import Kinds
 
     if Kinds.CHECKIN_REMINDER in bot.dispatcher.kinds:
         return "the accountability feature's handler"
+    if not fallback:
+        return "none"
 
     async def send_dm(delivery: Any) -> Any:
         data = await bot.http.start_private_message(delivery.user_id)
@@ -79,28 +84,7 @@ def ensure_reminder_handler(bot: Any) -> str:
         return Outcome.sent()
 
     bot.dispatcher.register(Kinds.CHECKIN_REMINDER, send_dm)
-    return "the benchmark's plain DM handler (no feature registered one)"
-
-
-def pace_requests(client: discord.Client, per_second: float) -> None:
-    """Space the bot's REST calls (interaction responses go another way) to ``per_second``.
-
-    A prototype for the benchmark only, to measure what client-side pacing would change: discord.py
-    itself waits only after Discord has answered 429 to a global limit.
-    """
-    original = client.http.request
-    gap = 1.0 / per_second
-    next_slot = 0.0
-
-    async def paced(route: Any, **kwargs: Any) -> Any:
-        nonlocal next_slot
-        loop = asyncio.get_running_loop()
-        slot = max(loop.time(), next_slot)
-        next_slot = slot + gap
-        await asyncio.sleep(slot - loop.time())
-        return await original(route, **kwargs)
-
-    client.http.request = paced  # type: ignore[method-assign]
+    return "a plain DM handler (no feature registered one)"
 
 
 class Channel:
@@ -114,6 +98,13 @@ class Channel:
         self.out.flush()
 
 
+def move_clock(clock: Any, message: dict[str, Any]) -> datetime:
+    if message["cmd"] == "advance":
+        return clock.advance(timedelta(seconds=float(message["seconds"])))
+    clock.set(datetime.fromisoformat(message["now"]))
+    return clock.now()
+
+
 async def control(client: discord.Client, channel: Channel) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -121,8 +112,7 @@ async def control(client: discord.Client, channel: Channel) -> None:
     running: set[asyncio.Task[None]] = set()
 
     async def deliver() -> None:
-        handled = await client.dispatcher.run_due()  # type: ignore[attr-defined]
-        channel.emit("delivered", handled=handled)
+        channel.emit("delivered", handled=await client.dispatcher.run_due())  # type: ignore[attr-defined]
 
     while True:
         line = await reader.readline()
@@ -130,9 +120,9 @@ async def control(client: discord.Client, channel: Channel) -> None:
             return
         message = json.loads(line)
         command = message.get("cmd")
-        if command == "advance":
-            now = client.clock.advance(timedelta(seconds=float(message["seconds"])))  # type: ignore[attr-defined]
-            channel.emit("advanced", now=now.isoformat())
+        if command in ("advance", "set"):
+            now = move_clock(client.clock, message)  # type: ignore[attr-defined]
+            channel.emit("clock", now=now.isoformat())
             task = asyncio.create_task(deliver())
             running.add(task)
             task.add_done_callback(running.discard)
@@ -153,9 +143,7 @@ async def serve(args: argparse.Namespace, channel: Channel) -> None:
         channel.emit("failed", detail="not ready" if connection not in done else repr(connection.exception()))
         await client.close()
         return
-    handler = None if args.bare else ensure_reminder_handler(client)
-    if args.pace:
-        pace_requests(client, args.pace)
+    handler = None if args.bare else reminder_handler(client, fallback=args.fallback_reminders)
     channel.emit("ready", pid=os.getpid(), reminder_handler=handler)
     try:
         await control(client, channel)
@@ -165,7 +153,7 @@ async def serve(args: argparse.Namespace, channel: Channel) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.botproc")
+    parser = argparse.ArgumentParser(prog="python -m bot.emulator.botproc")
     parser.add_argument("--api", required=True)
     parser.add_argument("--gateway", required=True)
     parser.add_argument("--bare", action="store_true", help="the reference bot instead of Rebound")
@@ -173,8 +161,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--now", default="2026-06-01T09:00:00+00:00", help="the fake clock's start (aware ISO)")
     parser.add_argument("--guild-ready-timeout", type=float, default=0.01)
     parser.add_argument("--concurrency", type=int, help="override the dispatcher's concurrency")
-    parser.add_argument("--pace", type=float, help="space REST calls to this many a second (prototype)")
-    parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--fallback-reminders", action="store_true",
+                        help="send check-in reminders as plain DMs when no feature registered a handler")
+    parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--profile", help="write a pyinstrument profile (text) here on a clean stop")
     args = parser.parse_args(argv)
     if not args.bare and not args.db:

@@ -1,4 +1,8 @@
-"""The benchmark side of `bench.botproc`: start a bot in its own process, drive it, kill it, read its memory."""
+"""The parent's side of ``bot.emulator.botproc``: start a bot in its own process, move its clock, kill it.
+
+Used by the benchmarks (which also read its CPU time and memory) and the reliability tests (which SIGKILL it
+in the middle of a delivery and start another on the same database).
+"""
 
 from __future__ import annotations
 
@@ -8,42 +12,38 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.emulator import Emulator, RateLimits
+from .botproc import TOKEN_ENV
+from .server import Emulator
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 90.0
-#: The bot's token goes to the process in its environment, not on the command line where ps shows it.
-TOKEN_ENV = "REBOUND_BENCH_TOKEN"
-#: Set to a folder to have every bot process write a pyinstrument profile there when it stops cleanly.
-PROFILE_ENV = "REBOUND_BENCH_PROFILE"
+STEP_TIMEOUT = 30.0
 
 
 class BotProcessError(RuntimeError):
     pass
 
 
-def emulator(rate_limits: RateLimits | None = None) -> Emulator:
-    # Request validation against the OpenAPI spec is for the tests; here it would only add emulator
-    # CPU to every request on a 2-core machine that also runs the bot.
-    return Emulator(rate_limits=rate_limits or RateLimits(), validate_spec=False)
-
-
 class BotProcess:
-    """One bot process (Rebound or the bare reference) connected to ``emu``."""
+    """One bot process (Rebound on ``db``, its fake clock at ``now``, or with ``bare`` the reference bot).
 
-    def __init__(self, emu: Emulator, *, bare: bool = False, db: str | None = None, now: str | None = None,
-                 extra: list[str] | None = None, log_dir: str | None = None) -> None:
+    Its stderr (logging) is appended to ``log_path``; ``options`` are more ``botproc`` arguments
+    (``log_level``, ``concurrency``, ``fallback_reminders``, ``profile``, ...).
+    """
+
+    def __init__(self, emu: Emulator, db: str | None = None, now: datetime | str | None = None,
+                 log_path: Path | str | None = None, *, bare: bool = False, **options: Any) -> None:
         self.emu = emu
-        self.bare = bare
         self.db = db
         self.now = now
-        self.extra = list(extra or [])
-        self.log_dir = log_dir or tempfile.gettempdir()
+        self.log_path = Path(log_path) if log_path is not None else Path(os.devnull)
+        self.bare = bare
+        self.options = options
         self.proc: asyncio.subprocess.Process | None = None
         self.ready_seconds = float("nan")
         self.ready_info: dict[str, Any] = {}
@@ -57,23 +57,33 @@ class BotProcess:
             raise BotProcessError("the bot process is not running")
         return self.proc.pid
 
-    async def start(self) -> BotProcess:
-        args = [sys.executable, "-m", "bench.botproc", "--api", self.emu.api_base, "--gateway", self.emu.gateway_url]
+    def arguments(self) -> list[str]:
+        args = ["--api", self.emu.api_base, "--gateway", self.emu.gateway_url]
         if self.bare:
             args.append("--bare")
         if self.db:
             args += ["--db", self.db]
-        if self.now:
-            args += ["--now", self.now]
-        args += self.extra + self._prepare_files()
+        if self.now is not None:
+            args += ["--now", self.now if isinstance(self.now, str) else self.now.isoformat()]
+        for name, value in self.options.items():
+            flag = "--" + name.replace("_", "-")
+            if value is True:
+                args.append(flag)
+            elif value is not None and value is not False:
+                args += [flag, str(value)]
+        return args
+
+    async def start(self) -> BotProcess:
+        self._log = await asyncio.to_thread(self.log_path.open, "ab")  # closed in _finish
         started = time.perf_counter()
         self.proc = await asyncio.create_subprocess_exec(
-            *args, cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=self._log,
+            sys.executable, "-m", "bot.emulator.botproc", *self.arguments(),
+            cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=self._log,
             env={**os.environ, "PYTHONUNBUFFERED": "1", TOKEN_ENV: self.emu.application.token},
         )
         self._reader = asyncio.create_task(self._read())
         try:
-            event = await self.wait("ready", timeout=READY_TIMEOUT)
+            event = await self.wait("ready", READY_TIMEOUT)
         except BaseException:
             await self.kill()
             raise
@@ -82,16 +92,6 @@ class BotProcess:
         if event.get("pid") != self.proc.pid:
             raise BotProcessError("the ready message came from another process")
         return self
-
-    def _prepare_files(self) -> list[str]:
-        """Open the process's log (its stderr); returns the profile arguments when profiling is asked for."""
-        name = f"{'bare' if self.bare else 'rebound'}-{time.monotonic_ns()}"
-        self._log = open(Path(self.log_dir) / f"{name}.log", "wb")  # noqa: SIM115 - closed in _finish
-        profiles = os.environ.get(PROFILE_ENV)
-        if not profiles:
-            return []
-        Path(profiles).mkdir(parents=True, exist_ok=True)
-        return ["--profile", str(Path(profiles) / f"{name}.txt")]
 
     async def _read(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -102,13 +102,13 @@ class BotProcess:
                 return
             await self._events.put(json.loads(line))
 
-    async def wait(self, name: str, timeout: float) -> dict[str, Any]:
+    async def wait(self, name: str, timeout: float = STEP_TIMEOUT) -> dict[str, Any]:
         """The next event called ``name``; fails on an exit or a failure report first."""
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise BotProcessError(f"no {name!r} from the bot process within {timeout} s (log: {self._log.name})")
+                raise BotProcessError(f"no {name!r} from the bot process within {timeout} s (log {self.log_path})")
             try:
                 event = await asyncio.wait_for(self._events.get(), remaining)
             except TimeoutError:
@@ -116,17 +116,25 @@ class BotProcess:
             if event["event"] == name:
                 return event
             if event["event"] in ("exited", "failed", "error"):
-                raise BotProcessError(f"the bot process reported {event} while waiting for {name!r} "
-                                      f"(log: {self._log.name})")
+                raise BotProcessError(f"the bot process said {event} while waiting for {name!r} (log {self.log_path})")
 
     def send(self, **command: Any) -> None:
         assert self.proc is not None and self.proc.stdin is not None
         self.proc.stdin.write((json.dumps(command) + "\n").encode())
 
     async def advance(self, seconds: float) -> None:
-        """Move the bot's fake clock; what falls due is delivered in the background (see ``wait``)."""
+        """Move the bot's fake clock; what falls due is delivered in the background (``wait("delivered")``)."""
         self.send(cmd="advance", seconds=seconds)
-        await self.wait("advanced", timeout=30)
+        await self.wait("clock")
+
+    async def set_clock(self, now: datetime, *, wait_delivered: bool = True) -> int | None:
+        """Set the bot's clock; with ``wait_delivered`` wait until what fell due has been handled."""
+        self.now = now
+        self.send(cmd="set", now=now.isoformat())
+        await self.wait("clock")
+        if not wait_delivered:
+            return None
+        return int((await self.wait("delivered"))["handled"])
 
     def rss_kib(self) -> int:
         return rss_kib(self.pid)
@@ -136,10 +144,9 @@ class BotProcess:
 
     async def kill(self) -> None:
         """SIGKILL: no cleanup, no flush, as when the host dies or the OOM killer steps in."""
-        if self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.proc.pid, signal.SIGKILL)
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
         await self._finish()
 
     async def stop(self) -> None:
@@ -164,9 +171,18 @@ class BotProcess:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
+            self._reader = None
         if self._log is not None:
             self._log.close()
+            self._log = None
         self.proc = None
+
+    def log_errors(self) -> list[str]:
+        """ERROR lines (and tracebacks) the process wrote, for a test to report."""
+        if not self.log_path.is_file():
+            return []
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return [line for line in text.splitlines() if " ERROR " in line or line.startswith("Traceback")]
 
     async def __aenter__(self) -> BotProcess:
         return await self.start()
