@@ -50,28 +50,20 @@ class Tx:
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT; returns the new row id."""
-        cursor = await self._conn.execute(sql, params)
-        try:
-            return int(cursor.lastrowid or 0)
-        finally:
-            await cursor.close()
+        row = await self._conn.execute_insert(sql, params)
+        return int(row[0] or 0) if row is not None else 0
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._conn.executemany(sql, rows)
 
+    # Reads go to aiosqlite's worker thread once (execute, fetch and close together) instead of three times:
+    # each hop costs more than a small indexed query, and every command makes several.
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        cursor = await self._conn.execute(sql, params)
-        try:
-            return await cursor.fetchone()
-        finally:
-            await cursor.close()
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        cursor = await self._conn.execute(sql, params)
-        try:
-            return list(await cursor.fetchall())
-        finally:
-            await cursor.close()
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
