@@ -137,6 +137,11 @@ def _enabled(row: GuildSettingsRow) -> frozenset[str]:
     return frozenset(FEATURES) - disabled
 
 
+async def features_in(tx: Tx, guild_id: int) -> frozenset[str]:
+    """The server's enabled features alone (one statement; ``settings_in`` reads five tables)."""
+    return _enabled(await GuildSettingsRepo(tx).get(guild_id))
+
+
 async def settings_in(tx: Tx, guild_id: int) -> GuildSettings:
     """Every setting of the server, read inside the caller's unit of work."""
     row = await GuildSettingsRepo(tx).get(guild_id)

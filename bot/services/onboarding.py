@@ -21,7 +21,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.services.board import BoardService
 from bot.services.cohorts import CohortJoined, CohortService
 from bot.services.exams import AttemptRecorded, ExamChoice, ExamService, PlanView, RetakeView
-from bot.services.guild_settings import settings_in
+from bot.services.guild_settings import features_in
 from bot.services.partners import PartnerService
 from bot.services.reminders import ReminderService
 from bot.services.settings import MemberSettings, SettingsService
@@ -103,7 +103,7 @@ class OnboardingService:
         return to_epoch(self.clock.now())
 
     async def _steps(self, tx: Tx, guild_id: int) -> tuple[str, ...]:
-        return active_steps((await settings_in(tx, guild_id)).enabled_features)
+        return active_steps(await features_in(tx, guild_id))
 
     async def _row(self, tx: Tx, guild_id: int, user_id: int, steps: tuple[str, ...]) -> OnboardingRow:
         """The member's progress, created at the first step when there is none."""

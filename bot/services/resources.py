@@ -22,7 +22,7 @@ from bot.domain.resource_types import RESOURCE_TYPES, resource_key
 from bot.domain.text import match_domain
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.services.catalogue_service import CatalogueService
-from bot.services.guild_settings import settings_in
+from bot.services.guild_settings import features_in
 
 MAX_ADDITIONS_PER_DAY = 5
 DAY = 86400
@@ -151,7 +151,7 @@ async def suggest_in(tx: Tx, guild_id: int, exam_code: str | None, resource_type
                      *, min_votes: int = SUGGEST_MIN_VOTES) -> ResourceView | None:
     """The best-voted live resource of this type for the exam (or for any exam), inside an open unit of work;
     None when nothing has ``min_votes`` yet or the server switched the library off."""
-    if not (await settings_in(tx, guild_id)).enabled("resources"):
+    if "resources" not in await features_in(tx, guild_id):
         return None
     rows = await ResourceRepo(tx).ranked(guild_id, exam_code=exam_code, resource_type=resource_type)
     best = next((r for r in rows if r.votes >= min_votes), None)
@@ -170,7 +170,7 @@ class ResourceService:
         return dict(RESOURCE_TYPES)
 
     async def _require_enabled(self, tx: Tx, guild_id: int) -> None:
-        if not (await settings_in(tx, guild_id)).enabled("resources"):
+        if "resources" not in await features_in(tx, guild_id):
             raise NotAllowed(RESOURCES_OFF)
 
     async def add(
