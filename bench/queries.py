@@ -50,7 +50,8 @@ COMMAND_TARGET_MS = 20.0
 class DbMeter:
     """Adds up the time spent awaiting aiosqlite, and counts statements, while ``measuring()``."""
 
-    _timed = {aiosqlite.Connection: ("execute", "executemany", "commit", "rollback"),
+    _counted = ("execute", "executemany", "execute_fetchall", "execute_insert")
+    _timed = {aiosqlite.Connection: (*_counted, "commit", "rollback"),
               aiosqlite.Cursor: ("fetchone", "fetchall", "close")}
 
     def __init__(self) -> None:
@@ -61,7 +62,7 @@ class DbMeter:
     def measuring(self) -> Iterator[DbMeter]:
         originals = {(cls, name): getattr(cls, name) for cls, names in self._timed.items() for name in names}
         for (cls, name), original in originals.items():
-            setattr(cls, name, self._wrap(original, counts=name in ("execute", "executemany")))
+            setattr(cls, name, self._wrap(original, counts=name in self._counted))
         try:
             yield self
         finally:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from types import SimpleNamespace
 
+import discord
 import pytest
 
 from bot.local import LocalWorld
@@ -89,3 +92,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     written = figures.write_report()
     if written is not None:
         terminalreporter.write_line(f"(written to {written})")
+
+
+_real_sleep = asyncio.sleep
+
+
+async def _short_sleep(delay: float, *args, **kwargs):
+    return await _real_sleep(min(delay, 0.05), *args, **kwargs)
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    """discord.py waits 1 + 2n seconds before retrying a 5xx; the retries stay real, the wait is shortened."""
+    for module in (discord.http, discord.webhook.async_):
+        fast = SimpleNamespace(**vars(asyncio))
+        fast.sleep = _short_sleep
+        monkeypatch.setattr(module, "asyncio", fast)

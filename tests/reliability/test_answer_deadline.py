@@ -4,7 +4,6 @@ answers 40060 after a lost response counts as answered."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from types import SimpleNamespace
@@ -94,22 +93,6 @@ async def test_a_fast_command_is_answered_directly(world):
     answer = await world.member("alice").slash("settings show")
     assert answer.interaction.response_type == 4
     assert answer.interaction.followup_ids == []
-
-
-_real_sleep = asyncio.sleep
-
-
-async def _short_sleep(delay: float, *args, **kwargs):
-    return await _real_sleep(min(delay, 0.05), *args, **kwargs)
-
-
-@pytest.fixture
-def quick_retries(monkeypatch):
-    """discord.py waits 1 + 2n seconds before retrying a 5xx; the retries stay real, the wait is shortened."""
-    for module in (discord.http, discord.webhook.async_):
-        fast = SimpleNamespace(**vars(asyncio))
-        fast.sleep = _short_sleep
-        monkeypatch.setattr(module, "asyncio", fast)
 
 
 def lose_first_callback_response(emu: Emulator) -> list[str]:

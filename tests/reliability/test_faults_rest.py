@@ -14,8 +14,6 @@ import re
 from collections import Counter
 from types import SimpleNamespace
 
-import discord.http
-import discord.webhook.async_
 import pytest
 
 from bot.data.bank_loader import load_shipped_banks
@@ -28,20 +26,6 @@ from tests.e2e.conftest import World
 
 from . import figures
 from .seed import EXAM, SY0_PASTE, bank_file
-
-_real_sleep = asyncio.sleep
-
-
-async def _short_sleep(delay: float, *args, **kwargs):
-    return await _real_sleep(min(delay, 0.05), *args, **kwargs)
-
-
-@pytest.fixture
-def quick_retries(monkeypatch):
-    for module in (discord.http, discord.webhook.async_):
-        fast = SimpleNamespace(**vars(asyncio))
-        fast.sleep = _short_sleep
-        monkeypatch.setattr(module, "asyncio", fast)
 
 
 async def study_day(world: World) -> None:
