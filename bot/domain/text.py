@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.errors import InvalidInput
+
 if TYPE_CHECKING:
-    from bot.domain.exams import Domain
+    from bot.domain.exams import Domain, Exam
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -41,6 +43,24 @@ def match_domain(domains: Sequence[Domain], key: str) -> Domain | None:
         if normalise(d.name) == wanted or normalise(f"{d.number} {d.name}") == wanted:
             return d
     return None
+
+
+def domain_numbers(exam: Exam, typed: str | None) -> tuple[str, ...]:
+    """The numbers of the domains named in a comma-separated list ('2, network security'), each once, in order.
+
+    Raises ``InvalidInput`` naming the first part that is no domain of the exam, with the exam's domains.
+    """
+    numbers: list[str] = []
+    for part in (typed or "").split(","):
+        if not part.strip():
+            continue
+        found = match_domain(exam.domains, part)
+        if found is None:
+            raise InvalidInput(f"{part.strip()[:60]!r} isn't a domain of {exam.code}.",
+                               hint="Domains: " + "; ".join(f"{d.number} {d.name}" for d in exam.domains))
+        if found.number not in numbers:
+            numbers.append(found.number)
+    return tuple(numbers)
 
 
 def suggestions(known: Iterable[str], typed: str, limit: int = 3) -> list[str]:

@@ -18,7 +18,7 @@ from bot.domain.catalogue import Catalogue
 from bot.domain.nudges import CheckIn, choose_nudge
 from bot.domain.resource_types import RESOURCE_TYPES, resource_key
 from bot.domain.streaks import Streak, WeekSummary, compute_streak, local_day, week_summary
-from bot.domain.text import match_domain
+from bot.domain.text import domain_numbers
 from bot.errors import InvalidInput
 from bot.scheduling.recurrence import zone
 from bot.services.board import touch_in
@@ -160,17 +160,7 @@ class CheckinService:
         exam = self._catalogue().exam(exam_code)
         if exam is None:
             return ()
-        numbers: list[str] = []
-        for part in typed.split(","):
-            if not part.strip():
-                continue
-            found = match_domain(exam.domains, part)
-            if found is None:
-                raise InvalidInput(f"{part.strip()!r} isn't a domain of {exam.code}.",
-                                   hint="Domains: " + "; ".join(f"{d.number} {d.name}" for d in exam.domains))
-            if found.number not in numbers:
-                numbers.append(found.number)
-        return tuple(numbers)
+        return domain_numbers(exam, typed)
 
     async def domain_suggestions(self, guild_id: int, user_id: int, typed: str) -> list[tuple[str, str]]:
         """(label, value) pairs of the member's exam domains matching what they typed (at most 25)."""

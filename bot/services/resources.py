@@ -19,7 +19,7 @@ from bot.db.repositories.exams import Exams
 from bot.db.repositories.members import Members
 from bot.domain.exams import Exam
 from bot.domain.resource_types import RESOURCE_TYPES, resource_key
-from bot.domain.text import match_domain
+from bot.domain.text import domain_numbers
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.services.catalogue_service import CatalogueService
 from bot.services.guild_settings import features_in
@@ -129,17 +129,7 @@ def _domains(exam: Exam | None, typed: str | None) -> tuple[str, ...]:
         return ()
     if exam is None:
         raise InvalidInput("Domains belong to an exam: name the exam too, or leave the domains empty.")
-    numbers: list[str] = []
-    for part in typed.split(","):
-        if not part.strip():
-            continue
-        found = match_domain(exam.domains, part)
-        if found is None:
-            raise InvalidInput(f"{part.strip()[:60]!r} isn't a domain of {exam.code}.",
-                               hint="Domains: " + "; ".join(f"{d.number} {d.name}" for d in exam.domains))
-        if found.number not in numbers:
-            numbers.append(found.number)
-    return tuple(numbers)
+    return domain_numbers(exam, typed)
 
 
 def _view(row: ResourceRow, voted: bool = False) -> ResourceView:
