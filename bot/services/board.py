@@ -137,6 +137,13 @@ async def ensure_schedules(tx: Tx, board: BoardRecord, now: datetime) -> None:
                                   payload={})
 
 
+async def _existing(boards: Boards, guild_id: int) -> BoardRecord:
+    board = await boards.get(guild_id)
+    if board is None:
+        raise NotFound(NO_BOARD, hint=NO_BOARD_HINT)
+    return board
+
+
 @dataclass(frozen=True)
 class BoardView:
     """Everything the cog needs to draw the board message."""
@@ -250,9 +257,7 @@ class BoardService:
     async def view(self, guild_id: int) -> BoardView:
         now = self.clock.now()
         async with self.db.read() as tx:
-            board = await Boards(tx).get(guild_id)
-            if board is None:
-                raise NotFound(NO_BOARD, hint=NO_BOARD_HINT)
+            board = await _existing(Boards(tx), guild_id)
             return await self._compose(tx, board, now)
 
     async def set_window(self, guild_id: int, window: str, message_id: int | None = None) -> BoardView:
@@ -261,9 +266,7 @@ class BoardService:
         now = self.clock.now()
         async with self.db.transaction() as tx:
             boards = Boards(tx)
-            board = await boards.get(guild_id)
-            if board is None:
-                raise NotFound(NO_BOARD, hint=NO_BOARD_HINT)
+            board = await _existing(boards, guild_id)
             if board.paused:
                 raise Conflict("The board is paused, so it can't change right now.",
                                hint="Someone with Manage Server can restart it with /board setup.")
@@ -369,9 +372,7 @@ class BoardService:
         now = self.clock.now()
         async with self.db.transaction() as tx:
             boards = Boards(tx)
-            board = await boards.get(guild_id)
-            if board is None:
-                raise NotFound(NO_BOARD, hint=NO_BOARD_HINT)
+            board = await _existing(boards, guild_id)
             wanted = (board.digest_enabled if enabled is None else enabled,
                       board.digest_day if day is None else day.strip().lower()[:3],
                       board.digest_hour if hour is None else hour)
